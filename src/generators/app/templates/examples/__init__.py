@@ -1,0 +1,1 @@
+"""Example dataflows, one per source: `python -m bytewax.run examples.NAME:flow`."""

@@ -1,0 +1,1 @@
+"""The package's tests; `tests.contract` holds the reusable connector checks."""

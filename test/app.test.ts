@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import helpers from 'yeoman-test';
+import { AWKWARD, generatorPath, listFiles } from './helpers/paths.js';
+
+const APP = generatorPath('app');
+const FLAGS = {
+  yes: true,
+  skipInstall: true,
+  authorName: 'Ada Lovelace',
+  authorEmail: 'ada@example.com',
+  ci: false,
+};
+
+function readJson(file: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>;
+}
+
+describe('app', () => {
+  describe('with flags and --yes', () => {
+    let dir: string;
+    before(async () => {
+      const result = await helpers
+        .run(APP)
+        .withArguments(['acme-feed'])
+        .withOptions({ ...FLAGS, description: AWKWARD, license: 'MIT', python: '3.11' });
+      dir = path.join(result.cwd, 'acme-feed');
+    });
+
+    it('writes the base project into the named directory', () => {
+      for (const file of [
+        'pyproject.toml', 'README.md', 'CHANGELOG.md', 'LICENSE', '.gitignore', '.pre-commit-config.yaml',
+        'src/bytewax_acme_feed/__init__.py', 'src/bytewax_acme_feed/py.typed',
+        'tests/__init__.py', 'tests/test_package.py', 'tests/contract/__init__.py', 'examples/__init__.py',
+      ]) {
+        assert.ok(fs.existsSync(path.join(dir, file)), `${file} is missing`);
+      }
+    });
+
+    it('derives the distribution and package names from the directory', () => {
+      const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as Record<string, any>;
+      assert.equal(pyproject.project.name, 'bytewax-acme-feed');
+      assert.deepEqual(pyproject.tool.hatch.build.targets.wheel.packages, ['src/bytewax_acme_feed']);
+    });
+
+    it('keeps the awkward description exact in TOML and in the package docstring', () => {
+      const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as Record<string, any>;
+      assert.equal(pyproject.project.description, AWKWARD);
+      const init = fs.readFileSync(path.join(dir, 'src/bytewax_acme_feed/__init__.py'), 'utf8');
+      assert.equal(init.split('\n')[0], '"""He said \\"hi\\" \\\\ o\'clock — ünïcødé."""');
+    });
+
+    it('matches license and Python range in metadata and classifiers', () => {
+      const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as Record<string, any>;
+      assert.equal(pyproject.project.license, 'MIT');
+      assert.equal(pyproject.project['requires-python'], '>=3.11');
+      const versions = (pyproject.project.classifiers as string[])
+        .filter((c) => /^Programming Language :: Python :: 3\.\d+$/.test(c))
+        .map((c) => c.split(' :: ').pop());
+      assert.deepEqual(versions, ['3.11', '3.12']);
+      assert.ok(!(pyproject.project.classifiers as string[]).some((c) => c.startsWith('License ::')));
+      assert.deepEqual(pyproject.project.dependencies, ['bytewax>=0.21.1,<0.22']);
+      assert.equal(pyproject.tool.mypy.python_version, '3.11');
+      assert.equal(pyproject.tool.ruff['target-version'], 'py311');
+      const license = fs.readFileSync(path.join(dir, 'LICENSE'), 'utf8');
+      assert.match(license, new RegExp(`^MIT License\\n\\nCopyright \\(c\\) ${new Date().getFullYear()} Ada Lovelace\\n`));
+    });
+
+    it('records every answer and the generator version in .yo-rc.json', () => {
+      const rc = readJson(path.join(dir, '.yo-rc.json'))['generator-bytewax-connector'];
+      const { version } = readJson(path.resolve(APP, '../../../../package.json'));
+      assert.deepEqual(rc, {
+        generatorVersion: version,
+        distName: 'bytewax-acme-feed',
+        packageName: 'bytewax_acme_feed',
+        description: AWKWARD,
+        authorName: 'Ada Lovelace',
+        authorEmail: 'ada@example.com',
+        license: 'MIT',
+        python: '3.11',
+        ci: false,
+        sources: [],
+      });
+    });
+
+    it('writes LF line endings only', () => {
+      for (const file of listFiles(dir)) {
+        assert.ok(!fs.readFileSync(path.join(dir, file), 'utf8').includes('\r'), `${file} has a CR`);
+      }
+    });
+
+    it('leaves no HTML-escaped text from templates', () => {
+      for (const file of listFiles(dir)) {
+        assert.doesNotMatch(fs.readFileSync(path.join(dir, file), 'utf8'), /&#39;|&quot;|&amp;|&lt;|&gt;/, file);
+      }
+    });
+  });
+
+  describe('with prompts', () => {
+    it('asks for what no flag gave and uses the answers', async () => {
+      const result = await helpers
+        .run(APP)
+        .withOptions({ skipInstall: true })
+        .withAnswers({
+          name: 'Bytewax.Sensor_Hub',
+          package: 'sensor_hub',
+          description: 'Reads sensors.',
+          authorName: 'Grace Hopper',
+          authorEmail: 'grace@example.com',
+          license: 'BSD-3-Clause',
+          python: '3.10',
+          startSource: 'none',
+          ci: false,
+        });
+      const rc = readJson(path.join(result.cwd, '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.equal(rc.distName, 'bytewax-sensor-hub');
+      assert.equal(rc.packageName, 'sensor_hub');
+      assert.equal(rc.license, 'BSD-3-Clause');
+      const pyproject = parseToml(fs.readFileSync(path.join(result.cwd, 'pyproject.toml'), 'utf8')) as Record<string, any>;
+      assert.deepEqual((pyproject.project.authors as object[]).map((a) => ({ ...a })), [{ name: 'Grace Hopper', email: 'grace@example.com' }]);
+      assert.ok(fs.existsSync(path.join(result.cwd, 'src/sensor_hub/__init__.py')));
+    });
+  });
+
+  describe('with --yes and no other answers', () => {
+    it('takes every default', async () => {
+      const result = await helpers.run(APP).withArguments(['feed']).withOptions({ yes: true, skipInstall: true, authorName: 'A' });
+      const rc = readJson(path.join(result.cwd, 'feed', '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.equal(rc.distName, 'bytewax-feed');
+      assert.equal(rc.packageName, 'bytewax_feed');
+      assert.equal(rc.license, 'Apache-2.0');
+      assert.equal(rc.python, '3.10');
+      assert.equal(rc.ci, true);
+      assert.equal(rc.description, 'A Bytewax connector.');
+    });
+  });
+
+  describe('re-run on its own output', () => {
+    it('is idempotent: identical files, nothing asked', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-rerun-'));
+      const snapshot = () => new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+      await helpers.run(APP).cd(dir).withOptions({ ...FLAGS, name: 'bytewax-twice' });
+      const before = snapshot();
+      // No answers scripted: a question would fail the run.
+      await helpers.run(APP).cd(dir).withOptions({ yes: true, skipInstall: true });
+      assert.deepEqual(snapshot(), before);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  });
+
+  describe('rejects bad input before writing anything', () => {
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['a name with spaces', { name: 'my connector' }, /--name "my connector" is not a valid distribution name/],
+      ['the name bytewax', { name: 'Bytewax' }, /--name "bytewax" is taken by Bytewax itself/],
+      ['a keyword as package', { package: 'class' }, /--package "class" is a Python keyword/],
+      ['a package with a dash', { package: 'my-pkg' }, /--package "my-pkg" is not a valid import package/],
+      ['bytewax as package', { package: 'bytewax' }, /--package "bytewax" would shadow Bytewax/],
+      ['a bad email', { authorEmail: 'ada@' }, /--author-email "ada@" is not an email address/],
+      ['an unknown license', { license: 'GPL-3.0' }, /--license "GPL-3.0" is not offered/],
+      ['an unsupported Python', { python: '3.13' }, /--python "3.13" is not supported/],
+      ['a two-line description', { description: 'one\ntwo' }, /--description must be one line/],
+      ['a bad source name', { partitioned: 'Orders' }, /--partitioned "Orders" is not a valid source name/],
+      ['a keyword source name', { dynamic: 'async' }, /--dynamic "async" is a Python keyword/],
+      ['an unknown client', { dynamic: 'ticks', client: 'threads' }, /--client "threads" is not a client kind/],
+    ];
+    for (const [what, options, message] of cases) {
+      it(`refuses ${what}`, async () => {
+        const context = helpers.run(APP).withArguments(['target']).withOptions({ ...FLAGS, ...options });
+        await assert.rejects(context, message);
+        assert.deepEqual(listFiles(context.targetDirectory!), []);
+      });
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI, listFiles } from './helpers/paths.js';
+
+/** Runs the bin with no terminal on stdin and no git identity, as CI does. */
+function runCli(args: string[], cwd: string) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('runner (generator-bytewax-connector bin)', () => {
+  let work: string;
+  beforeEach(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-cli-'));
+  });
+  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('--help lists every option of the app generator', () => {
+    const { status, stdout } = runCli(['--help'], work);
+    assert.equal(status, 0);
+    for (const flag of ['--name', '--package', '--description', '--author-name', '--author-email', '--license',
+      '--python', '--partitioned', '--dynamic', '--client', '--ci', '--yes', '--skip-install', '[directory]']) {
+      assert.ok(stdout.includes(flag), `${flag} missing from --help:\n${stdout}`);
+    }
+  });
+
+  it('<generator> --help describes that generator', () => {
+    const { status, stdout } = runCli(['dynamic', '--help'], work);
+    assert.equal(status, 0);
+    assert.match(stdout, /--client/);
+    assert.match(stdout, /\[sourceName\]/);
+  });
+
+  it('without a terminal, a missing required answer fails at once naming the flag', () => {
+    const { status, stderr } = runCli(['new-project', '--skip-install'], work);
+    assert.equal(status, 1);
+    assert.match(stderr, /^Error: --author-name is required/m);
+    assert.deepEqual(listFiles(work), []);
+  });
+
+  it('invalid input exits 1 with the rule and writes nothing', () => {
+    const { status, stderr } = runCli(['x', '--yes', '--author-name', 'A', '--package', 'import'], work);
+    assert.equal(status, 1);
+    assert.match(stderr, /^Error: --package "import" is a Python keyword and cannot be imported\.$/m);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'a usage error prints no stack trace');
+    assert.deepEqual(listFiles(work), []);
+  });
+
+  for (const sub of ['partitioned', 'dynamic', 'ci']) {
+    it(`${sub} outside a generated project fails clearly and writes nothing`, () => {
+      const args = sub === 'ci' ? [sub, '--yes'] : [sub, 'orders', '--yes'];
+      const { status, stderr } = runCli(args, work);
+      assert.equal(status, 1);
+      assert.match(stderr, /No generated project here/);
+      assert.deepEqual(listFiles(work), []);
+    });
+  }
+
+  it('generates a project with --yes and reports the next steps', () => {
+    const { status, stderr } = runCli(['made', '--yes', '--author-name', 'A', '--skip-install', '--no-ci'], work);
+    assert.equal(status, 0, stderr);
+    assert.ok(fs.existsSync(path.join(work, 'made', 'pyproject.toml')));
+    // Yeoman logs to stderr, keeping stdout for data.
+    assert.match(stderr, /Next steps:\n {2}cd made\n/);
+    assert.doesNotMatch(stderr, /package manager install/);
+  });
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AWKWARD, CLI } from '../helpers/paths.js';
+import { check, ensureVenv, installProject, run, runProjectChecks, VENV, venvBin } from './python.js';
+
+/** A git config with an identity, so "default answers" do not depend on this machine's. */
+function gitIdentity(dir: string): NodeJS.ProcessEnv {
+  const file = path.join(dir, 'gitconfig');
+  fs.writeFileSync(file, '[user]\n\tname = Jürgen O\'Brien "JOB"\n\temail = job@example.org\n');
+  return { GIT_CONFIG_GLOBAL: file, GIT_CONFIG_NOSYSTEM: '1' };
+}
+
+describe('e2e: app', function () {
+  this.timeout(20 * 60 * 1000);
+  let work: string;
+
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-e2e-app-'));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('default answers: the runner generates, installs .venv itself, and every check passes', () => {
+    const env = gitIdentity(work);
+    const generated = check(run(process.execPath, [CLI, 'plain', '--yes', '--no-ci'], work, env));
+    const project = path.join(work, 'plain');
+    // The install step made the project's own venv from PyPI.
+    assert.ok(fs.existsSync(venvBin(path.join(project, '.venv'), 'pytest')), generated.output);
+    const checks = runProjectChecks(path.join(project, '.venv'), project);
+    assert.match(checks.pytest, /passed/);
+    const pyproject = fs.readFileSync(path.join(project, 'pyproject.toml'), 'utf8');
+    assert.match(pyproject, /authors = \[\{ name = "Jürgen O'Brien \\"JOB\\"", email = "job@example.org" \}\]/);
+  });
+
+  it('the awkward description: every file stays valid and every check passes', () => {
+    ensureVenv();
+    const project = path.join(work, 'awkward');
+    check(
+      run(process.execPath, [
+        CLI, project, '--yes', '--skip-install', '--no-ci', '--name', 'bytewax-awkward-e2e',
+        '--description', AWKWARD, '--author-name', 'Zoë "Z" Back\\slash', '--license', 'BSD-3-Clause',
+      ], work),
+    );
+    installProject(VENV, project);
+    runProjectChecks(VENV, project);
+    const docstring = check(
+      run(venvBin(VENV, 'python'), ['-c', 'import bytewax_awkward_e2e as m; print(m.__doc__)'], project),
+    );
+    assert.equal(docstring.output.trim(), `${AWKWARD}.`);
+    const metadata = check(
+      run(venvBin(VENV, 'python'), ['-c', 'import importlib.metadata as m; print(m.metadata("bytewax-awkward-e2e")["Summary"])'], project),
+    );
+    assert.equal(metadata.output.trim(), AWKWARD);
+  });
+});
