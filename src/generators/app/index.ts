@@ -100,7 +100,11 @@ export default class AppGenerator extends Generator {
     this.option('yes', { type: Boolean, alias: 'y', description: 'Take defaults for everything not given; never prompt' });
   }
 
-  initializing(): void {
+  async initializing(): Promise<void> {
+    if (canPrompt(this) && process.stdin.isTTY) {
+      const { default: yosay } = await import('yosay');
+      this.log(yosay('Let us scaffold a Bytewax connector: a tested, publishable Python package.'));
+    }
     const directory = readOption<string>(this.options, 'directory');
     this.#projectDir = path.resolve(this.env.cwd, directory ?? '.');
     // Re-running in a generated project offers the recorded answers as defaults.
@@ -269,7 +273,7 @@ export default class AppGenerator extends Generator {
   }
 
   end(): void {
-    const relative = path.relative(this.env.cwd, this.destinationRoot()) || '.';
+    const relative = path.relative(process.cwd(), this.destinationRoot()) || '.';
     const lines = [
       '',
       `Created ${this.#config.distName} in ${relative}. Next steps:`,
@@ -286,8 +290,14 @@ export default class AppGenerator extends Generator {
     this.log(lines.filter((line) => line !== undefined).join('\n'));
   }
 
+  /**
+   * yo and the runner register every generator of this package under its
+   * namespace; a test harness may have registered the app alone, so fall back
+   * to the sub-generator's path beside this one.
+   */
   #subGenerator(name: string): string {
-    return path.join(path.dirname(this.resolved), '..', name, 'index.js');
+    const namespace = `bytewax-connector:${name}`;
+    return this.env.getGeneratorMeta(namespace) ? namespace : path.join(path.dirname(this.resolved), '..', name, 'index.js');
   }
 }
 
