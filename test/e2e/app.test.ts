@@ -8,7 +8,8 @@ import { check, ensureVenv, installProject, run, runProjectChecks, VENV, venvBin
 /** A git config with an identity, so "default answers" do not depend on this machine's. */
 function gitIdentity(dir: string): NodeJS.ProcessEnv {
   const file = path.join(dir, 'gitconfig');
-  fs.writeFileSync(file, '[user]\n\tname = Jürgen O\'Brien "JOB"\n\temail = job@example.org\n');
+  // Git config quoting: \" is a literal double quote in the value.
+  fs.writeFileSync(file, '[user]\n\tname = Jürgen O\'Brien \\"JOB\\"\n\temail = job@example.org\n');
   return { GIT_CONFIG_GLOBAL: file, GIT_CONFIG_NOSYSTEM: '1' };
 }
 

@@ -106,6 +106,7 @@ export function runProjectChecks(venv: string, projectDir: string): { pytest: st
   assert.equal(dists.length, 2, `expected an sdist and a wheel, got ${dists.join(', ')}`);
   check(run(bin('twine'), ['check', '--strict', ...dists], projectDir));
   check(run(bin('pre-commit'), ['validate-config', '.pre-commit-config.yaml'], projectDir));
-  check(run(bin('validate-pyproject'), ['pyproject.toml'], projectDir));
+  // validate-pyproject is our check, not one of the project's dev tools.
+  check(run(venvBin(ensureVenv(), 'validate-pyproject'), ['pyproject.toml'], projectDir));
   return { pytest: pytest.output };
 }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import helpers from 'yeoman-test';
+import { ACTIONS } from '../src/lib/versions.js';
+import { generatorPath, listFiles } from './helpers/paths.js';
+import { makeProject, readTree } from './helpers/source-slice.js';
+
+const CI = generatorPath('ci');
+
+describe('ci', () => {
+  let dir: string;
+  before(async () => {
+    dir = await makeProject({ python: '3.11' });
+    await helpers.run(CI).cd(path.join(dir, 'tests')).withOptions({ yes: true });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the workflows and dependabot config at the project root', () => {
+    for (const file of ['.github/workflows/ci.yml', '.github/workflows/release.yml', '.github/dependabot.yml']) {
+      assert.ok(fs.existsSync(path.join(dir, file)), file);
+    }
+  });
+
+  it('tests on the project\'s Python range', () => {
+    const ci = parseYaml(fs.readFileSync(path.join(dir, '.github/workflows/ci.yml'), 'utf8'));
+    assert.deepEqual(ci.jobs.test.strategy.matrix['python-version'], ['3.11', '3.12']);
+  });
+
+  it('pins every action to a full commit from the one table', () => {
+    const text = ['ci.yml', 'release.yml'].map((f) => fs.readFileSync(path.join(dir, '.github/workflows', f), 'utf8')).join('\n');
+    const uses = [...text.matchAll(/uses: (\S+)@(\S+) # (\S+)/g)].map((m) => [m[1], m[2], m[3]]);
+    assert.ok(uses.length >= 5);
+    const pins = new Set(Object.values(ACTIONS).map((a) => `${a.uses}@${a.sha} # ${a.version}`));
+    for (const [action, sha, version] of uses) {
+      assert.match(sha!, /^[0-9a-f]{40}$/);
+      assert.ok(pins.has(`${action}@${sha} # ${version}`), `${action} is not pinned from ACTIONS`);
+    }
+  });
+
+  it('grants id-token only to the publishing jobs, which have an environment', () => {
+    const release = parseYaml(fs.readFileSync(path.join(dir, '.github/workflows/release.yml'), 'utf8'));
+    const withToken = Object.entries(release.jobs as Record<string, any>).filter(([, job]) => job.permissions?.['id-token'] === 'write');
+    assert.ok(withToken.length >= 1);
+    for (const [, job] of withToken) assert.ok(['pypi', 'testpypi'].includes(job.environment?.name ?? job.environment));
+    assert.ok(!('id-token' in (release.permissions ?? {})));
+  });
+
+  it('adds the trusted-publishing section to the README once and records ci', async () => {
+    const count = () => fs.readFileSync(path.join(dir, 'README.md'), 'utf8').split('## Continuous integration and releases').length - 1;
+    assert.equal(count(), 1);
+    const before = readTree(dir);
+    await helpers.run(CI).cd(dir).withOptions({ yes: true });
+    assert.deepEqual(readTree(dir), before, 're-running changes nothing');
+    const rc = JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8'));
+    assert.equal(rc['generator-bytewax-connector'].ci, true);
+    assert.match(fs.readFileSync(path.join(dir, 'README.md'), 'utf8'), /\| Workflow name {5}\| `release\.yml` \|/);
+  });
+
+  it('fails outside a generated project and writes nothing', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-empty-'));
+    await assert.rejects(helpers.run(CI).cd(empty).withOptions({ yes: true }), /No generated project here/);
+    assert.deepEqual(listFiles(empty), []);
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+});

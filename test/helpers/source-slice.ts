@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import helpers from 'yeoman-test';
+import { generatorPath, listFiles } from './paths.js';
+
+const APP = generatorPath('app');
+
+export function readTree(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+}
+
+/** A fresh generated project without sources (package `bytewax_shop`). */
+export async function makeProject(extra: Record<string, unknown> = {}): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-slice-'));
+  await helpers
+    .run(APP)
+    .cd(dir)
+    .withOptions({ yes: true, skipInstall: true, name: 'bytewax-shop', authorName: 'Ada', ci: false, ...extra });
+  return dir;
+}
+
+export function sources(dir: string): Array<Record<string, string>> {
+  const rc = JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8'));
+  return rc['generator-bytewax-connector'].sources;
+}
+
+/** The behaviour both source slices share, run against one of them. */
+export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Record<string, unknown> = {}): void {
+  const generator = generatorPath(kind);
+  const run = (cwd: string, name?: string, extra: Record<string, unknown> = {}) => {
+    const context = helpers.run(generator).cd(cwd).withOptions({ yes: true, ...options, ...extra });
+    return name === undefined ? context : context.withArguments([name]);
+  };
+
+  describe(`${kind} added to an existing project`, () => {
+    let dir: string;
+    before(async () => {
+      dir = await makeProject();
+      // Run from a sub-directory: the project root is found above it.
+      await run(path.join(dir, 'src'), 'sensor_log');
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('writes the module, its test and its example', () => {
+      for (const file of ['src/bytewax_shop/sensor_log.py', 'tests/test_sensor_log.py', 'examples/sensor_log.py']) {
+        assert.ok(fs.existsSync(path.join(dir, file)), file);
+      }
+      const module = fs.readFileSync(path.join(dir, 'src/bytewax_shop/sensor_log.py'), 'utf8');
+      assert.match(module, /class SensorLogSource\(/);
+      assert.match(module, /class SensorLogPartition\(/);
+      assert.doesNotMatch(module, /<%|%>/);
+    });
+
+    it('exports the classes from the package, in the order ruff wants', () => {
+      const init = fs.readFileSync(path.join(dir, 'src/bytewax_shop/__init__.py'), 'utf8');
+      assert.match(init, /\nfrom \.sensor_log import SensorLogPartition, SensorLogSource\n/);
+      assert.match(init, /__all__ = \[\n {4}"SensorLogPartition",\n {4}"SensorLogSource",\n {4}"__version__",\n\]/);
+    });
+
+    it('adds a README section in place of the "no sources" note', () => {
+      const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+      assert.doesNotMatch(readme, /_No sources yet\._/);
+      const section = readme.indexOf('sensor_log');
+      assert.ok(section > readme.indexOf('## Sources') && section < readme.indexOf('## Rules every source here follows'));
+    });
+
+    it(`records the source in .yo-rc.json`, () => {
+      assert.deepEqual(sources(dir).map((s) => ({ ...s })), [{ name: 'sensor_log', kind, ...options }]);
+    });
+
+    it('refuses the same name again, writing nothing', async () => {
+      const before = readTree(dir);
+      await assert.rejects(run(dir, 'sensor_log'), /already has a \w+ source named "sensor_log"/);
+      assert.deepEqual(readTree(dir), before);
+    });
+
+    it('refuses a name whose files exist, writing nothing', async () => {
+      fs.writeFileSync(path.join(dir, 'examples/alerts.py'), 'flow = None\n');
+      const before = readTree(dir);
+      await assert.rejects(run(dir, 'alerts'), /would overwrite examples\/alerts\.py/);
+      assert.deepEqual(readTree(dir), before);
+      fs.rmSync(path.join(dir, 'examples/alerts.py'));
+    });
+
+    it('refuses an invalid name, writing nothing', async () => {
+      const before = readTree(dir);
+      await assert.rejects(run(dir, 'Sensor-Log'), /"Sensor-Log" is not a valid source name/);
+      await assert.rejects(run(dir, 'package'), /"package" is reserved/);
+      assert.deepEqual(readTree(dir), before);
+    });
+
+    it('requires a name when it cannot ask', async () => {
+      await assert.rejects(run(dir), /The <source-name> argument is required/);
+    });
+  });
+
+  describe(`${kind} and the user's edits`, () => {
+    it('keeps what the user wrote in README.md and __init__.py', async () => {
+      const dir = await makeProject();
+      const readmePath = path.join(dir, 'README.md');
+      const initPath = path.join(dir, 'src/bytewax_shop/__init__.py');
+      fs.writeFileSync(readmePath, fs.readFileSync(readmePath, 'utf8').replace('## Install', 'My own intro.\n\n## Install'));
+      fs.writeFileSync(
+        initPath,
+        fs.readFileSync(initPath, 'utf8')
+          .replace('from importlib.metadata', 'import logging\nfrom importlib.metadata')
+          .replace('__all__ = [', 'LOG = logging.getLogger(__name__)\n\n__all__ = [\n    "LOG",'),
+      );
+      await run(dir, 'orders');
+      const readme = fs.readFileSync(readmePath, 'utf8');
+      assert.match(readme, /My own intro\.\n\n## Install/);
+      const init = fs.readFileSync(initPath, 'utf8');
+      assert.match(init, /^import logging\nfrom importlib\.metadata import PackageNotFoundError, version\n\nfrom \.orders import OrdersPartition, OrdersSource\n/m);
+      assert.match(init, /LOG = logging\.getLogger\(__name__\)/);
+      assert.match(init, /__all__ = \[\n {4}"LOG",\n {4}"OrdersPartition",\n {4}"OrdersSource",\n {4}"__version__",\n\]/);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  });
+
+  describe(`${kind} outside a generated project`, () => {
+    it('fails clearly and writes nothing, not even .yo-rc.json', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-empty-'));
+      await assert.rejects(run(dir, 'orders'), /No generated project here/);
+      assert.deepEqual(listFiles(dir), []);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  });
+}
