@@ -72,4 +72,21 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.match(stderr, /Next steps:\n {2}cd made\n/);
     assert.doesNotMatch(stderr, /package manager install/);
   });
+
+  it('re-run without a terminal refuses to overwrite an edited file, and --force overwrites it', () => {
+    const args = ['edited', '--yes', '--author-name', 'A', '--skip-install', '--no-ci'];
+    assert.equal(runCli(args, work).status, 0);
+    const pyproject = path.join(work, 'edited', 'pyproject.toml');
+    const original = fs.readFileSync(pyproject, 'utf8');
+    fs.writeFileSync(pyproject, `${original}\n[tool.coverage.run]\nbranch = true\n`);
+    const edited = fs.readFileSync(pyproject, 'utf8');
+
+    const refused = runCli(args, work);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /These files differ from what the generator would write[^]*pyproject\.toml[^]*--force/);
+    assert.equal(fs.readFileSync(pyproject, 'utf8'), edited);
+
+    assert.equal(runCli([...args, '--force'], work).status, 0);
+    assert.equal(fs.readFileSync(pyproject, 'utf8'), original);
+  });
 });
