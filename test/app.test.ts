@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import helpers from 'yeoman-test';
 import { AWKWARD, generatorPath, listFiles } from './helpers/paths.js';
+import { runGenerator } from './helpers/run.js';
 
 const APP = generatorPath('app');
 const FLAGS = {
@@ -23,8 +23,7 @@ describe('app', () => {
   describe('with flags and --yes', () => {
     let dir: string;
     before(async () => {
-      const result = await helpers
-        .run(APP)
+      const result = await runGenerator('app')
         .withArguments(['acme-feed'])
         .withOptions({ ...FLAGS, description: AWKWARD, license: 'MIT', python: '3.11' });
       dir = path.join(result.cwd, 'acme-feed');
@@ -101,8 +100,7 @@ describe('app', () => {
 
   describe('with prompts', () => {
     it('asks for what no flag gave and uses the answers', async () => {
-      const result = await helpers
-        .run(APP)
+      const result = await runGenerator('app')
         .withOptions({ skipInstall: true })
         .withAnswers({
           name: 'Bytewax.Sensor_Hub',
@@ -127,7 +125,7 @@ describe('app', () => {
 
   describe('with --yes and no other answers', () => {
     it('takes every default', async () => {
-      const result = await helpers.run(APP).withArguments(['feed']).withOptions({ yes: true, skipInstall: true, authorName: 'A' });
+      const result = await runGenerator('app').withArguments(['feed']).withOptions({ yes: true, skipInstall: true, authorName: 'A' });
       const rc = readJson(path.join(result.cwd, 'feed', '.yo-rc.json'))['generator-bytewax-connector'];
       assert.equal(rc.distName, 'bytewax-feed');
       assert.equal(rc.packageName, 'bytewax_feed');
@@ -142,10 +140,10 @@ describe('app', () => {
     it('is idempotent: identical files, nothing asked', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-rerun-'));
       const snapshot = () => new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-      await helpers.run(APP).cd(dir).withOptions({ ...FLAGS, name: 'bytewax-twice' });
+      await runGenerator('app').cd(dir).withOptions({ ...FLAGS, name: 'bytewax-twice' });
       const before = snapshot();
       // No answers scripted: a question would fail the run.
-      await helpers.run(APP).cd(dir).withOptions({ yes: true, skipInstall: true });
+      await runGenerator('app').cd(dir).withOptions({ yes: true, skipInstall: true });
       assert.deepEqual(snapshot(), before);
       fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -168,7 +166,7 @@ describe('app', () => {
     ];
     for (const [what, options, message] of cases) {
       it(`refuses ${what}`, async () => {
-        const context = helpers.run(APP).withArguments(['target']).withOptions({ ...FLAGS, ...options });
+        const context = runGenerator('app').withArguments(['target']).withOptions({ ...FLAGS, ...options });
         await assert.rejects(context, message);
         assert.deepEqual(listFiles(context.targetDirectory!), []);
       });

@@ -3,18 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import helpers from 'yeoman-test';
 import { ACTIONS } from '../src/lib/versions.js';
-import { generatorPath, listFiles } from './helpers/paths.js';
+import { listFiles } from './helpers/paths.js';
+import { runGenerator } from './helpers/run.js';
 import { makeProject, readTree } from './helpers/source-slice.js';
 
-const CI = generatorPath('ci');
 
 describe('ci', () => {
   let dir: string;
   before(async () => {
     dir = await makeProject({ python: '3.11' });
-    await helpers.run(CI).cd(path.join(dir, 'tests')).withOptions({ yes: true });
+    await runGenerator('ci').cd(path.join(dir, 'tests')).withOptions({ yes: true });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -52,7 +51,7 @@ describe('ci', () => {
     const count = () => fs.readFileSync(path.join(dir, 'README.md'), 'utf8').split('## Continuous integration and releases').length - 1;
     assert.equal(count(), 1);
     const before = readTree(dir);
-    await helpers.run(CI).cd(dir).withOptions({ yes: true });
+    await runGenerator('ci').cd(dir).withOptions({ yes: true });
     assert.deepEqual(readTree(dir), before, 're-running changes nothing');
     const rc = JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8'));
     assert.equal(rc['generator-bytewax-connector'].ci, true);
@@ -61,7 +60,7 @@ describe('ci', () => {
 
   it('fails outside a generated project and writes nothing', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-empty-'));
-    await assert.rejects(helpers.run(CI).cd(empty).withOptions({ yes: true }), /No generated project here/);
+    await assert.rejects(runGenerator('ci').cd(empty).withOptions({ yes: true }), /No generated project here/);
     assert.deepEqual(listFiles(empty), []);
     fs.rmSync(empty, { recursive: true, force: true });
   });

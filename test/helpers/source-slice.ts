@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import helpers from 'yeoman-test';
-import { generatorPath, listFiles } from './paths.js';
+import { listFiles } from './paths.js';
+import { runGenerator } from './run.js';
 
-const APP = generatorPath('app');
 
 export function readTree(dir: string): Map<string, string> {
   return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
@@ -14,8 +13,7 @@ export function readTree(dir: string): Map<string, string> {
 /** A fresh generated project without sources (package `bytewax_shop`). */
 export async function makeProject(extra: Record<string, unknown> = {}): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-slice-'));
-  await helpers
-    .run(APP)
+  await runGenerator('app')
     .cd(dir)
     .withOptions({ yes: true, skipInstall: true, name: 'bytewax-shop', authorName: 'Ada', ci: false, ...extra });
   return dir;
@@ -28,9 +26,8 @@ export function sources(dir: string): Array<Record<string, string>> {
 
 /** The behaviour both source slices share, run against one of them. */
 export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Record<string, unknown> = {}): void {
-  const generator = generatorPath(kind);
   const run = (cwd: string, name?: string, extra: Record<string, unknown> = {}) => {
-    const context = helpers.run(generator).cd(cwd).withOptions({ yes: true, ...options, ...extra });
+    const context = runGenerator(kind).cd(cwd).withOptions({ yes: true, ...options, ...extra });
     return name === undefined ? context : context.withArguments([name]);
   };
 
