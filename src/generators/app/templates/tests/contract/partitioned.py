@@ -94,15 +94,33 @@ class Seeded(Generic[X, S]):
 
 
 @dataclass(frozen=True)
+class Live(Generic[X, S]):
+    """A source over an upstream the test feeds while the source reads it.
+
+    Attributes:
+        source: Reads the upstream, which starts empty and has not ended, so
+            its partitions have nothing to read and wait for more.
+        append: Adds records upstream, at least one to every partition, and
+            returns them by partition, in order. It may be called from another
+            thread while the source reads.
+        finish: Ends the upstream: partitions stop after what was appended.
+    """
+
+    source: FixedPartitionedSource[X, S]
+    append: Callable[[], Mapping[str, Sequence[X]]]
+    finish: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class PartitionedCase(Generic[X, S]):
     """Everything the checks need to know about one partitioned source.
 
     Attributes:
         seeded: Seeds a fresh upstream with known records and returns them with
             a source over them. Called once per check.
-        idle: Builds a source whose partitions have nothing to read and do not
-            end, at least for a few seconds.
-        poll_interval: The poll interval `idle` builds its source with.
+        live: Builds a `Live` feed over a fresh upstream that is empty and has
+            not ended.
+        poll_interval: The poll interval the live source was built with.
         example: The example module, run as `python -m bytewax.run
             <example>:flow`, e.g. `examples.orders`.
         example_source: Builds the source the example reads (same arguments),
@@ -112,7 +130,7 @@ class PartitionedCase(Generic[X, S]):
     """
 
     seeded: Callable[[], Seeded[X, S]]
-    idle: Callable[[], FixedPartitionedSource[X, S]]
+    live: Callable[[], Live[X, S]]
     poll_interval: timedelta
     example: str
     example_source: Callable[[], FixedPartitionedSource[X, S]]
@@ -163,7 +181,7 @@ class Probe(FixedPartitionedSource[X, S]):
         budget: Stop each partition (`StopIteration`) once it has emitted at
             least this many records in this run.
         idle_window: Stop each partition at its first call this long after its
-            first call.
+            first call (and record when in `PartLog.idle_seconds`).
         fault_after: Raise `fault()` from the first `next_batch` call made once
             this many records were emitted (over all partitions).
         fault: Builds the exception to raise.
@@ -390,7 +408,7 @@ def check_snapshot_after_end_and_close_twice(case: PartitionedCase[X, S]) -> Non
             pickle.dumps(part.snapshot())
             part.close()
             part.close()
-        idle = case.idle()
+        idle = case.live().source
         for name in idle.list_parts():
             part = idle.build_part(STEP_ID, name, None)
             with in_next_batch():
@@ -405,9 +423,9 @@ def check_idle_returns_at_once(case: PartitionedCase[X, S]) -> None:
     """With nothing to read, `next_batch` returns an empty batch and
     `next_awake` asks to be called one poll interval later, in aware UTC.
     """
-    idle = case.idle()
+    idle = case.live().source
     names = idle.list_parts()
-    assert names, "the idle source lists no partition"
+    assert names, "the live source lists no partition"
     with forbid_sleep_in_next_batch() as violations:
         for name in names:
             part = idle.build_part(STEP_ID, name, None)
@@ -417,7 +435,7 @@ def check_idle_returns_at_once(case: PartitionedCase[X, S]) -> None:
             awake = part.next_awake()
             after = datetime.now(timezone.utc)
             assert batch == [], (
-                f"partition {name!r} of the idle source returned {batch!r}"
+                f"partition {name!r} of the empty live source returned {batch!r}"
             )
             assert_aware_utc(
                 awake,
@@ -431,26 +449,121 @@ def check_idle_returns_at_once(case: PartitionedCase[X, S]) -> None:
 def check_idle_poll_rate(case: PartitionedCase[X, S]) -> dict[str, int]:
     """In a dataflow, an idle partition is polled about once per poll interval.
 
-    Runs the idle source for `IDLE_WINDOW_POLLS` poll intervals and counts the
+    Runs the empty live source for `IDLE_WINDOW_POLLS` poll intervals and counts the
     `next_batch` calls of each partition (see `common.assert_poll_rate`).
 
     Returns:
         The calls per partition, for the test to report.
     """
-    probe = Probe(case.idle(), idle_window=IDLE_WINDOW_POLLS * case.poll_interval)
+    window = IDLE_WINDOW_POLLS * case.poll_interval
+    probe = Probe(case.live().source, idle_window=window)
     with forbid_sleep_in_next_batch() as violations:
         assert collect(probe) == []
     assert violations == []
-    assert probe.parts, "the idle source lists no partition"
+    assert probe.parts, "the live source lists no partition"
     for log in probe.parts.values():
         assert_poll_rate(log.calls, log.idle_seconds, case.poll_interval)
     return {name: log.calls for name, log in probe.parts.items()}
 
 
+def _merge(into: dict[str, list[X]], added: Mapping[str, Sequence[X]]) -> None:
+    for name, records in added.items():
+        into.setdefault(name, []).extend(records)
+
+
+def _poll_for(part: StatefulSourcePartition[X, S], count: int) -> list[X]:
+    """Poll an idle partition as the runtime would until `count` records came."""
+    records: list[X] = []
+    deadline = time.monotonic() + DRAIN_DEADLINE.total_seconds()
+    while len(records) < count:
+        assert time.monotonic() < deadline, f"got {len(records)} of {count} records"
+        wait_until(part.next_awake())
+        with in_next_batch():
+            records.extend(part.next_batch())
+    return records
+
+
+def check_reads_records_that_arrive_later(case: PartitionedCase[X, S]) -> None:
+    """A partition that caught up reads what is appended later, then ends.
+
+    Drives each partition by hand: idle, records appended (twice), a snapshot
+    taken in between, more records, the end. Then resumes from that snapshot:
+    exactly the records appended after it follow.
+    """
+    live = case.live()
+    names = live.source.list_parts()
+    parts = {name: live.source.build_part(STEP_ID, name, None) for name in names}
+    expected: dict[str, list[X]] = {name: [] for name in names}
+    got: dict[str, list[X]] = {name: [] for name in names}
+    with forbid_sleep_in_next_batch() as violations:
+        for part in parts.values():
+            with in_next_batch():
+                assert list(part.next_batch()) == [], "an empty upstream has no record"
+        for _ in range(2):
+            _merge(expected, live.append())
+            for name, part in parts.items():
+                got[name] += _poll_for(part, len(expected[name]) - len(got[name]))
+        middle = {
+            name: (len(got[name]), part.snapshot()) for name, part in parts.items()
+        }
+        _merge(expected, live.append())
+        live.finish()
+        for name, part in parts.items():
+            got[name] += drain(part)[0]
+            part.close()
+        for name, (emitted, state) in middle.items():
+            assert _keys(case, got[name]) == _keys(case, expected[name]), name
+            part = live.source.build_part(STEP_ID, name, state)
+            rest, _ = drain(part)
+            part.close()
+            assert _keys(case, rest) == _keys(case, expected[name][emitted:]), (
+                f"partition {name!r} resumed from {state!r} ({emitted} records in)"
+            )
+    assert violations == []
+
+
+def check_live_dataflow(case: PartitionedCase[X, S]) -> None:
+    """In a dataflow, idle partitions wake up for records appended later.
+
+    Records are appended twice from another thread, a few poll intervals
+    apart, then the upstream ends: the run emits every record once, in order
+    per partition, and stops.
+    """
+    live = case.live()
+    expected: dict[str, list[X]] = {}
+    delay = 3 * case.poll_interval.total_seconds()
+
+    def feed() -> None:
+        _merge(expected, live.append())
+        time.sleep(delay)
+        _merge(expected, live.append())
+        live.finish()
+
+    timer = threading.Timer(delay, feed)
+    probe = Probe(live.source, idle_window=DRAIN_DEADLINE)
+    with forbid_sleep_in_next_batch() as violations:
+        timer.start()
+        try:
+            output = collect(probe)
+        finally:
+            timer.cancel()
+            timer.join()
+    assert violations == []
+    late = [name for name, log in probe.parts.items() if log.idle_seconds]
+    assert not late, f"partitions {late} did not end within {DRAIN_DEADLINE}"
+    assert_each_once_in_order(output, expected, case.key)
+    empty_calls = {
+        name: log.calls - len(log.batches) for name, log in probe.parts.items()
+    }
+    assert all(count > 0 for count in empty_calls.values()), (
+        f"every partition waited for records at least once: {empty_calls}"
+    )
+
+
 def check_next_batch_never_sleeps(case: PartitionedCase[X, S]) -> None:
     """`time.sleep` never runs inside `next_batch`: with data, at the end, idle."""
     seeded = case.seeded()
-    idle = case.idle()
+    idle = case.live().source
     with forbid_sleep_in_next_batch() as violations:
         for name in seeded.records:
             part = seeded.source.build_part(STEP_ID, name, None)

@@ -1,0 +1,5 @@
+import { describeSourceSlice } from './helpers/source-slice.js';
+
+describe('partitioned', () => {
+  describeSourceSlice('partitioned');
+});
