@@ -234,8 +234,13 @@ def publish_more_than(feed: LiveFeed[X], count: int) -> list[X]:
     return published
 
 
+def close(part: StatelessSourcePartition[X]) -> None:
+    """Call `close()`, failing if it does not return within `CLOSE_DEADLINE`."""
+    call_with_deadline(part.close, CLOSE_DEADLINE, "close()")
+
+
 def close_twice(part: StatelessSourcePartition[X]) -> None:
-    """Call `close()` twice; each call must return within `CLOSE_DEADLINE`."""
+    """Call `close()` twice, each within `CLOSE_DEADLINE`."""
     call_with_deadline(part.close, CLOSE_DEADLINE, "close()")
     call_with_deadline(part.close, CLOSE_DEADLINE, "second close()")
 
@@ -359,7 +364,7 @@ def check_next_awake_when_idle(case: DynamicCase[X]) -> None:
             assert part.next_awake() == moment, "asked twice, same answer"
             wait_until(moment)
     finally:
-        part.close()
+        close(part)
 
 
 def check_no_sleep_in_next_batch(case: DynamicCase[X], worker_count: int = 2) -> None:
@@ -413,7 +418,7 @@ def check_batch_size(case: DynamicCase[X]) -> None:
     try:
         batches = drain_batches(part)
     finally:
-        part.close()
+        close(part)
     assert max(len(batch) for batch in batches) <= case.batch_size
     assert _keys(item for batch in batches for item in batch) == _keys(published)
 
@@ -491,7 +496,7 @@ def check_async_timeout_bound(
             got.extend(batch)
         assert _keys(got) == _keys(published)
     finally:
-        part.close()
+        close(part)
     return idle_times
 
 
