@@ -89,4 +89,25 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.equal(runCli([...args, '--force'], work).status, 0);
     assert.equal(fs.readFileSync(pyproject, 'utf8'), original);
   });
+
+  it('adds sources later without a terminal, and refuses a name that exists, writing nothing', () => {
+    assert.equal(runCli(['shop', '--yes', '--author-name', 'A', '--skip-install', '--no-ci'], work).status, 0);
+    const project = path.join(work, 'shop');
+    const added = runCli(['partitioned', 'orders', '--yes'], path.join(project, 'src'));
+    assert.equal(added.status, 0, added.stderr);
+    const async = runCli(['dynamic', 'ticks', '--client', 'async', '--yes'], project);
+    assert.equal(async.status, 0, async.stderr);
+    const rc = JSON.parse(fs.readFileSync(path.join(project, '.yo-rc.json'), 'utf8'));
+    assert.deepEqual(rc['generator-bytewax-connector'].sources, [
+      { name: 'orders', kind: 'partitioned' },
+      { name: 'ticks', kind: 'dynamic', client: 'async' },
+    ]);
+
+    const before = new Map(listFiles(project).map((f) => [f, fs.readFileSync(path.join(project, f), 'utf8')]));
+    const again = runCli(['dynamic', 'orders', '--yes'], project);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already has a partitioned source named "orders"/);
+    const after = new Map(listFiles(project).map((f) => [f, fs.readFileSync(path.join(project, f), 'utf8')]));
+    assert.deepEqual(after, before);
+  });
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import { UsageError } from './errors.js';
 import { readOption } from './options.js';
@@ -42,6 +43,8 @@ export function refuseSilentOverwrites(generator: AnyGenerator): void {
     conflicter?: string;
   }>) {
     if (file.state !== 'modified' || file.conflicter === 'force' || file.contents === null) continue;
+    // Our answers store: yeoman-environment's commit forces it (forceYoFiles).
+    if (path.basename(file.path) === '.yo-rc.json') continue;
     if (!fs.existsSync(file.path)) continue;
     if (!fs.readFileSync(file.path).equals(file.contents)) changed.push(file.path);
   }
