@@ -1,0 +1,101 @@
+/**
+ * Projects with sources, made as a user makes them (one source at generation,
+ * one added later through the runner from inside the project), installed in
+ * the cached venv and put through every check, including each source's
+ * contract tests against the real bytewax. Serial on purpose: the generated
+ * `bytewax.testing` tests use fixed ports from 2101.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI } from '../helpers/paths.js';
+import { check, ensureVenv, installProject, run, runProjectChecks, venvBin } from './python.js';
+
+const BASE = ['--yes', '--author-name', 'Ada Lovelace', '--skip-install'];
+
+/** The pytest node ids the project collects, e.g. `tests/test_orders.py::test_rescale`. */
+function collected(venv: string, project: string): string[] {
+  const ran = check(run(venvBin(venv, 'pytest'), ['--collect-only', '-q', '-p', 'no:cacheprovider'], project));
+  return ran.output.split('\n').filter((line) => line.includes('::'));
+}
+
+function assertCollects(ids: string[], file: string, tests: string[]): void {
+  for (const test of tests) {
+    assert.ok(
+      ids.some((id) => id.startsWith(`${file}::${test}`)),
+      `${file}::${test} was not collected:\n${ids.join('\n')}`,
+    );
+  }
+}
+
+const PARTITIONED_CONTRACT = [
+  'test_resume_from_every_snapshot',
+  'test_idle_poll_rate',
+  'test_next_batch_never_sleeps',
+  'test_cluster_main',
+  'test_recovery_after_fault',
+  'test_rescale',
+  'test_example_bytewax_run',
+  'test_example_bytewax_testing',
+];
+const DYNAMIC_CONTRACT = [
+  'test_workers_read_disjoint_shares_of_everything',
+  'test_idle_partition_polls_once_per_interval',
+  'test_next_batch_never_sleeps',
+  'test_end_of_data_ends_the_flow',
+  'test_close_twice_is_safe',
+  'test_example_prints_the_demo_data',
+];
+const ASYNC_CONTRACT = ['test_each_call_returns_within_the_timeout', 'test_close_shuts_client_and_loop_down'];
+
+describe('e2e: projects with sources', function () {
+  this.timeout(20 * 60 * 1000);
+  let work: string;
+  let venv: string;
+
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-e2e-sources-'));
+    venv = ensureVenv();
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  /** Generates `name` with `args`, then runs each of `later` from its `src/`. */
+  function generate(name: string, args: string[], later: string[][]): string {
+    check(run(process.execPath, [CLI, name, ...BASE, ...args], work));
+    const project = path.join(work, name);
+    for (const command of later) check(run(process.execPath, [CLI, ...command, '--yes'], path.join(project, 'src')));
+    installProject(venv, project);
+    return project;
+  }
+
+  it('--partitioned orders, then `partitioned sensor_log` added later: every check and contract test passes', () => {
+    const project = generate('logs', ['--partitioned', 'orders', '--no-ci'], [['partitioned', 'sensor_log']]);
+    const ids = collected(venv, project);
+    assertCollects(ids, 'tests/test_orders.py', PARTITIONED_CONTRACT);
+    assertCollects(ids, 'tests/test_sensor_log.py', PARTITIONED_CONTRACT);
+    const { pytest } = runProjectChecks(venv, project);
+    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+  });
+
+  it('--dynamic events, then `dynamic ticks --client async` added later: every check and contract test passes', () => {
+    const project = generate('feeds', ['--dynamic', 'events', '--no-ci'], [['dynamic', 'ticks', '--client', 'async']]);
+    const ids = collected(venv, project);
+    assertCollects(ids, 'tests/test_events.py', DYNAMIC_CONTRACT);
+    assertCollects(ids, 'tests/test_ticks.py', [...DYNAMIC_CONTRACT, ...ASYNC_CONTRACT]);
+    const { pytest } = runProjectChecks(venv, project);
+    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+  });
+
+  it('one partitioned and one dynamic source, with CI: every check passes and the workflows list both examples', () => {
+    const project = generate('mixed', ['--partitioned', 'orders', '--dynamic', 'events', '--ci'], []);
+    const ids = collected(venv, project);
+    assertCollects(ids, 'tests/test_orders.py', PARTITIONED_CONTRACT);
+    assertCollects(ids, 'tests/test_events.py', DYNAMIC_CONTRACT);
+    const { pytest } = runProjectChecks(venv, project);
+    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+    const ci = fs.readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
+    assert.match(ci, /examples\.orders/);
+    assert.match(ci, /examples\.events/);
+  });
+});
