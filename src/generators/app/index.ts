@@ -273,11 +273,12 @@ export default class AppGenerator extends Generator {
   }
 
   end(): void {
-    const relative = path.relative(process.cwd(), this.destinationRoot()) || '.';
+    const relative = path.relative(process.cwd(), this.destinationRoot());
+    const where = relative === '' ? 'the current directory' : relative;
     const lines = [
       '',
-      `Created ${this.#config.distName} in ${relative}. Next steps:`,
-      relative === '.' ? undefined : `  cd ${relative}`,
+      `Created ${this.#config.distName} in ${where}. Next steps:`,
+      relative === '' ? undefined : `  cd ${relative}`,
       readOption<boolean>(this.options, 'skip-install')
         ? "  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'"
         : undefined,
