@@ -189,6 +189,29 @@ def run_spied(source: DynamicSource[X], worker_count: int) -> tuple[list[X], Spy
     return out, spy.log
 
 
+def run_spied_publishing_later(
+    feed: LiveFeed[X], delay: timedelta, worker_count: int
+) -> tuple[list[X], SpyLog[X], list[X]]:
+    """Run the live source while a timer publishes once after `delay`, then ends it.
+
+    Returns:
+        The output items, the spy's log and what the timer published.
+    """
+    published: list[X] = []
+
+    def publish_and_finish() -> None:
+        published.extend(feed.publish())
+        feed.finish()
+
+    timer = threading.Timer(delay.total_seconds(), publish_and_finish)
+    timer.start()
+    try:
+        out, log = run_spied(feed.source, worker_count)
+    finally:
+        timer.cancel()
+    return out, log, published
+
+
 # --- Driving a partition by hand --------------------------------------------
 
 
@@ -322,19 +345,7 @@ def check_idle_polling(
     Returns:
         The number of empty calls per worker.
     """
-    feed = case.live()
-    published: list[X] = []
-
-    def publish_and_finish() -> None:
-        published.extend(feed.publish())
-        feed.finish()
-
-    timer = threading.Timer(idle.total_seconds(), publish_and_finish)
-    timer.start()
-    try:
-        out, log = run_spied(feed.source, worker_count)
-    finally:
-        timer.cancel()
+    out, log, published = run_spied_publishing_later(case.live(), idle, worker_count)
     assert _keys(out) == _keys(published)
     counts: dict[int, int] = {}
     for worker in range(worker_count):
@@ -370,19 +381,9 @@ def check_next_awake_when_idle(case: DynamicCase[X]) -> None:
 def check_no_sleep_in_next_batch(case: DynamicCase[X], worker_count: int = 2) -> None:
     """`next_batch` never calls `time.sleep`: idle, with data, and at the end."""
     feed = case.live()
-    published: list[X] = []
-
-    def publish_and_finish() -> None:
-        published.extend(feed.publish())
-        feed.finish()
-
-    timer = threading.Timer(3 * case.idle_period.total_seconds(), publish_and_finish)
+    delay = 3 * case.idle_period
     with forbid_sleep_in_next_batch() as violations:
-        timer.start()
-        try:
-            out, log = run_spied(feed.source, worker_count)
-        finally:
-            timer.cancel()
+        out, log, published = run_spied_publishing_later(feed, delay, worker_count)
     assert not violations
     assert _keys(out) == _keys(published)
     assert any(not call.items for call in log.calls), "the idle path was exercised"
@@ -391,19 +392,10 @@ def check_no_sleep_in_next_batch(case: DynamicCase[X], worker_count: int = 2) ->
 def check_eof_ends_flow(case: DynamicCase[X], worker_count: int = 2) -> None:
     """The flow stops once the upstream ends, and every partition is closed."""
     feed = case.live()
-    published = feed.publish()
-
-    def publish_and_finish() -> None:
-        published.extend(feed.publish())
-        feed.finish()
-
-    timer = threading.Timer(2 * case.idle_period.total_seconds(), publish_and_finish)
-    timer.start()
-    try:
-        out, log = run_spied(feed.source, worker_count)
-    finally:
-        timer.cancel()
-    assert _keys(out) == _keys(published)
+    first = feed.publish()
+    delay = 2 * case.idle_period
+    out, log, later = run_spied_publishing_later(feed, delay, worker_count)
+    assert _keys(out) == _keys(first + later)
     assert sorted(log.eofs) == list(range(worker_count))
     assert sorted(log.closes) == list(range(worker_count))
     assert feed.open_clients() == 0, "close() released every client"
