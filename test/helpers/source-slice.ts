@@ -91,6 +91,13 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
     it('requires a name when it cannot ask', async () => {
       await assert.rejects(run(dir), /The <source-name> argument is required/);
     });
+
+    it('leaves the project as it is when the app is re-run on it', async () => {
+      const before = readTree(dir);
+      // No answers scripted: a question would fail the run.
+      await runGenerator('app').cd(dir).withOptions({ yes: true, skipInstall: true });
+      assert.deepEqual(readTree(dir), before);
+    });
   });
 
   describe(`${kind} and the user's edits`, () => {
