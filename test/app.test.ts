@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { AWKWARD, generatorPath, listFiles } from './helpers/paths.js';
+import { AWKWARD, generatorPath, listFiles, readTree } from './helpers/paths.js';
 import { runGenerator } from './helpers/run.js';
 
 const APP = generatorPath('app');
@@ -139,12 +139,11 @@ describe('app', () => {
   describe('re-run on its own output', () => {
     it('is idempotent: identical files, nothing asked', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-rerun-'));
-      const snapshot = () => new Map(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
       await runGenerator('app').cd(dir).withOptions({ ...FLAGS, name: 'bytewax-twice' });
-      const before = snapshot();
+      const before = readTree(dir);
       // No answers scripted: a question would fail the run.
       await runGenerator('app').cd(dir).withOptions({ yes: true, skipInstall: true });
-      assert.deepEqual(snapshot(), before);
+      assert.deepEqual(readTree(dir), before);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   });

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ACTIONS } from '../src/lib/versions.js';
-import { listFiles } from './helpers/paths.js';
+import { listFiles, readTree } from './helpers/paths.js';
 import { runGenerator } from './helpers/run.js';
-import { makeProject, readTree } from './helpers/source-slice.js';
+import { makeProject } from './helpers/source-slice.js';
 
 
 describe('ci', () => {

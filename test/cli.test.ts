@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, listFiles } from './helpers/paths.js';
+import { CLI, listFiles, readTree } from './helpers/paths.js';
 
 /** Runs the bin with no terminal on stdin and no git identity, as CI does. */
 function runCli(args: string[], cwd: string) {
@@ -103,11 +103,10 @@ describe('runner (generator-bytewax-connector bin)', () => {
       { name: 'ticks', kind: 'dynamic', client: 'async' },
     ]);
 
-    const before = new Map(listFiles(project).map((f) => [f, fs.readFileSync(path.join(project, f), 'utf8')]));
+    const before = readTree(project);
     const again = runCli(['dynamic', 'orders', '--yes'], project);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /already has a partitioned source named "orders"/);
-    const after = new Map(listFiles(project).map((f) => [f, fs.readFileSync(path.join(project, f), 'utf8')]));
-    assert.deepEqual(after, before);
+    assert.deepEqual(readTree(project), before);
   });
 });

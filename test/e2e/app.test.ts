@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AWKWARD, CLI, listFiles, REPO_ROOT } from '../helpers/paths.js';
+import { AWKWARD, CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
 import { check, ensureVenv, installProject, run, runProjectChecks, VENV, venvBin, type Ran } from './python.js';
 
 /** A git config with an identity, so "default answers" do not depend on this machine's. */
@@ -29,10 +29,6 @@ function runYo(args: string[], cwd: string): Ran {
     fs.chmodSync(dir, 0o755);
   }
   return run('runuser', ['-u', user, '--', yo, ...args, '--no-insight'], cwd);
-}
-
-function readTree(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }
 
 describe('e2e: app', function () {

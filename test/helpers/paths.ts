@@ -21,5 +21,10 @@ export function listFiles(dir: string, base = dir): string[] {
   });
 }
 
+/** Every file below `dir` (as `listFiles`) with its text, to compare trees. */
+export function readTree(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+}
+
 /** The awkward description the issue names: quotes, a backslash, non-ASCII. */
 export const AWKWARD = 'He said "hi" \\ o\'clock — ünïcødé';

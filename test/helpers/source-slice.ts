@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listFiles } from './paths.js';
+import { listFiles, readTree } from './paths.js';
 import { runGenerator } from './run.js';
 
-
-export function readTree(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
-}
 
 /** A fresh generated project without sources (package `bytewax_shop`). */
 export async function makeProject(extra: Record<string, unknown> = {}): Promise<string> {
