@@ -38,6 +38,7 @@ const PARTITIONED_CONTRACT = [
   'test_rescale',
   'test_example_bytewax_run',
   'test_example_bytewax_testing',
+  'test_example_resumes_with_recovery',
 ];
 const DYNAMIC_CONTRACT = [
   'test_workers_read_disjoint_shares_of_everything',

@@ -772,3 +772,23 @@ def check_example_bytewax_testing(
         "bytewax.testing", f"{case.example}:flow", "-p", str(processes), "-w", "1"
     )
     assert_printed_once_in_order(stdout, _example_lines(case))
+
+
+def check_example_resumes_with_recovery(
+    case: PartitionedCase[X, S], tmp_path: Path, workers: int = 2
+) -> None:
+    """The README's recovery commands work: a second run resumes at the end.
+
+    Creates a store with `python -m bytewax.recovery DIR N`, then runs the
+    example twice with `python -m bytewax.run ... -r DIR -s 10 -b 30`. The first
+    run prints every record once; the second resumes every partition after its
+    last record and prints nothing.
+    """
+    store = tmp_path / "recovery"
+    store.mkdir()
+    run_module("bytewax.recovery", str(store), str(RECOVERY_STORE_PARTITIONS))
+    flags = ("-w", str(workers), "-r", str(store), "-s", "10", "-b", "30")
+    first = run_module("bytewax.run", f"{case.example}:flow", *flags)
+    assert_printed_once_in_order(first, _example_lines(case))
+    second = run_module("bytewax.run", f"{case.example}:flow", *flags)
+    assert second == "", f"the resumed run printed again:\n{second}"
