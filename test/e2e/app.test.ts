@@ -52,7 +52,7 @@ describe('e2e: app', function () {
     assert.match(pyproject, /authors = \[\{ name = "Jürgen O'Brien \\"JOB\\"", email = "job@example.org" \}\]/);
   });
 
-  it('`yo bytewax-connector` and the runner write the same project for the same answers', () => {
+  it('`yo bytewax-connector[:sub]` and the runner write the same project for the same answers', () => {
     // yo discovers generator-* packages in the node_modules of the working directory's ancestors.
     const home = path.join(work, 'yo-home');
     fs.mkdirSync(path.join(home, 'node_modules'), { recursive: true });
@@ -60,7 +60,13 @@ describe('e2e: app', function () {
     const flags = ['--yes', '--skip-install', '--author-name', 'Ada', '--author-email', 'ada@example.com', '--description', AWKWARD, '--python', '3.11'];
     check(runYo(['bytewax-connector', 'twin', ...flags], home));
     check(run(process.execPath, [CLI, 'twin', ...flags], work));
+    // Then a source of each kind, added from inside the project.
+    check(runYo(['bytewax-connector:partitioned', 'orders', '--yes'], path.join(home, 'twin', 'src')));
+    check(run(process.execPath, [CLI, 'partitioned', 'orders', '--yes'], path.join(work, 'twin', 'src')));
+    check(runYo(['bytewax-connector:dynamic', 'ticks', '--client', 'async', '--yes'], path.join(home, 'twin')));
+    check(run(process.execPath, [CLI, 'dynamic', 'ticks', '--client', 'async', '--yes'], path.join(work, 'twin')));
     const viaYo = readTree(path.join(home, 'twin'));
+    assert.ok(viaYo.has('src/bytewax_twin/orders.py') && viaYo.has('src/bytewax_twin/ticks.py'));
     assert.ok(viaYo.has('pyproject.toml'));
     assert.deepEqual(viaYo, readTree(path.join(work, 'twin')));
   });
