@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { pythonRange, type PythonVersion } from './versions.js';
 
 interface Logger {
@@ -29,6 +30,9 @@ export function findPython(minimum: PythonVersion): string | undefined {
   return undefined;
 }
 
+/** Where a venv keeps its executables: `Scripts` on Windows, `bin` elsewhere. */
+const VENV_BIN = process.platform === 'win32' ? path.join('.venv', 'Scripts') : path.join('.venv', 'bin');
+
 /**
  * Creates `.venv` in the project and installs it with its dev extra (uv when it
  * is on PATH, else venv + pip). A failure keeps every generated file and says
@@ -39,7 +43,7 @@ export function installProject(projectDir: string, minimum: PythonVersion, log: 
   const byHand = [
     `  cd ${projectDir}`,
     `  python3 -m venv .venv          # Python ${pythonRange(minimum).join(', ')}`,
-    "  .venv/bin/pip install -e '.[dev]'",
+    `  ${path.join(VENV_BIN, 'pip')} install -e '.[dev]'`,
   ].join('\n');
   if (!python) {
     log(`\nNo Python ${pythonRange(minimum).join(' or ')} found on PATH, so nothing was installed. Finish by hand:\n${byHand}\n`);
@@ -50,7 +54,7 @@ export function installProject(projectDir: string, minimum: PythonVersion, log: 
     ? run('uv', ['venv', '--python', python, '.venv'], projectDir) &&
       run('uv', ['pip', 'install', '--python', '.venv', '-e', '.[dev]'], projectDir)
     : run(python, ['-m', 'venv', '.venv'], projectDir) &&
-      run('.venv/bin/python', ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'], projectDir);
+      run(path.join(VENV_BIN, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'], projectDir);
   if (!ok) {
     log(`\nInstalling failed (see the output above); every generated file is kept. Finish by hand:\n${byHand}\n`);
   }
