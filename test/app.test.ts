@@ -121,6 +121,16 @@ describe('app', () => {
       assert.deepEqual((pyproject.project.authors as object[]).map((a) => ({ ...a })), [{ name: 'Grace Hopper', email: 'grace@example.com' }]);
       assert.ok(fs.existsSync(path.join(result.cwd, 'src/sensor_hub/__init__.py')));
     });
+
+    it('starts with the source chosen at the prompt, asking for the client of a dynamic one', async () => {
+      const result = await runGenerator('app')
+        .withArguments(['hub'])
+        .withOptions({ skipInstall: true, authorName: 'Grace Hopper', ci: false })
+        .withAnswers({ startSource: 'dynamic', sourceName: 'ticks', client: 'async' });
+      const rc = readJson(path.join(result.cwd, 'hub', '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.deepEqual(rc.sources, [{ name: 'ticks', kind: 'dynamic', client: 'async' }]);
+      assert.match(fs.readFileSync(path.join(result.cwd, 'hub/src/bytewax_hub/ticks.py'), 'utf8'), /batch_async/);
+    });
   });
 
   describe('with --yes and no other answers', () => {

@@ -60,6 +60,7 @@ interface Answers {
   python: PythonVersion;
   startSource: StartSource;
   sourceName: string;
+  client: 'sync' | 'async';
   ci: boolean;
 }
 
@@ -131,8 +132,8 @@ export default class AppGenerator extends Generator {
     const dynamic = flag<string>('dynamic');
     if (partitioned !== undefined) checkSourceName(partitioned, '--partitioned');
     if (dynamic !== undefined) checkSourceName(dynamic, '--dynamic');
-    const client = flag<string>('client') ?? 'sync';
-    if (client !== 'sync' && client !== 'async') {
+    const client = flag<string>('client');
+    if (client !== undefined && client !== 'sync' && client !== 'async') {
       throw new UsageError(`--client "${client}" is not a client kind: use sync or async.`);
     }
     // Flags given are checked before any question, so a typo fails at once.
@@ -150,6 +151,7 @@ export default class AppGenerator extends Generator {
       python: stored.python ?? '3.10',
       startSource: 'none',
       sourceName: '',
+      client: client ?? 'sync',
       ci: stored.ci ?? true,
     };
 
@@ -190,6 +192,17 @@ export default class AppGenerator extends Generator {
           when: (a: Partial<Answers>) => a.startSource !== undefined && a.startSource !== 'none',
           validate: validator((value: string) => checkSourceName(value, 'source name')),
         },
+        {
+          type: 'select',
+          name: 'client',
+          message: 'Client of the dynamic source',
+          choices: [
+            { name: 'sync (poll a client that returns what is ready)', value: 'sync' },
+            { name: 'async (an async iterator, read with a timeout)', value: 'async' },
+          ],
+          default: 'sync',
+          when: (a: Partial<Answers>) => a.startSource === 'dynamic' && client === undefined,
+        },
         { type: 'confirm', name: 'ci', message: 'Add GitHub Actions CI and PyPI release workflows?', default: defaults.ci, when: given.ci === undefined },
       ]);
       answers = { ...defaults, ...stripUndefined(given), ...asked };
@@ -202,10 +215,10 @@ export default class AppGenerator extends Generator {
 
     const sources: SourceEntry[] = [];
     if (partitioned !== undefined) sources.push({ name: partitioned, kind: 'partitioned' });
-    if (dynamic !== undefined) sources.push({ name: dynamic, kind: 'dynamic', client: client as 'sync' | 'async' });
+    if (dynamic !== undefined) sources.push({ name: dynamic, kind: 'dynamic', client: answers.client });
     if (answers.startSource !== 'none' && answers.sourceName) {
       sources.push(answers.startSource === 'dynamic'
-        ? { name: answers.sourceName, kind: 'dynamic', client: 'sync' }
+        ? { name: answers.sourceName, kind: 'dynamic', client: answers.client }
         : { name: answers.sourceName, kind: 'partitioned' });
     }
     if (partitioned !== undefined && partitioned === dynamic) {
