@@ -6,12 +6,12 @@ import path from 'node:path';
 import { CLI, listFiles, readTree } from './helpers/paths.js';
 
 /** Runs the bin with no terminal on stdin and no git identity, as CI does. */
-function runCli(args: string[], cwd: string) {
+function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -108,5 +108,35 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /already has a partitioned source named "orders"/);
     assert.deepEqual(readTree(project), before);
+  });
+
+  describe('install step', () => {
+    const byHand = /Finish by hand:\n {2}cd \S+\/proj\n {2}python3 -m venv \.venv +# Python 3\.10, 3\.11, 3\.12\n {2}\.venv\/bin\/pip install -e '\.\[dev\]'/;
+
+    it('without a usable Python keeps every file and prints the commands to finish by hand', () => {
+      const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: path.join(work, 'empty') });
+      assert.equal(status, 0, stderr);
+      assert.match(stderr, /No Python 3\.10 or 3\.11 or 3\.12 found on PATH, so nothing was installed\./);
+      assert.match(stderr, byHand);
+      assert.ok(fs.existsSync(path.join(work, 'proj', 'pyproject.toml')));
+    });
+
+    it('when creating the venv fails says so, keeps every file and prints the commands to finish by hand', () => {
+      // A python3.12 that answers the version probe, then fails like a broken install.
+      const bin = path.join(work, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(
+        path.join(bin, 'python3.12'),
+        '#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\necho "venv: broken on purpose" >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: bin });
+      assert.equal(status, 0, stderr);
+      assert.match(stderr, /Installing the project into \.venv with python3\.12/);
+      assert.match(stderr, /venv: broken on purpose/);
+      assert.match(stderr, /Installing failed \(see the output above\); every generated file is kept\./);
+      assert.match(stderr, byHand);
+      assert.ok(fs.existsSync(path.join(work, 'proj', 'src', 'bytewax_proj', '__init__.py')));
+    });
   });
 });
