@@ -8,7 +8,6 @@ import { listFiles, readTree } from './helpers/paths.js';
 import { runGenerator } from './helpers/run.js';
 import { makeProject } from './helpers/source-slice.js';
 
-
 describe('ci', () => {
   let dir: string;
   before(async () => {

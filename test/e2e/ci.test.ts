@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CLI, listFiles, REPO_ROOT } from '../helpers/paths.js';
+import { CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
 import { check, run } from './python.js';
 
 const LINT = path.join(REPO_ROOT, 'scripts', 'lint-workflows.sh');
@@ -75,8 +75,7 @@ describe('e2e: ci workflows', function () {
     // The two projects differ only in their names: replace those in paths and contents.
     const anonymous = (text: string) =>
       text.replaceAll(/bytewax-(with-ci|later)/g, 'NAME').replaceAll(/bytewax_(with_ci|later)/g, 'PKG');
-    const tree = (dir: string) =>
-      new Map(listFiles(dir).map((f) => [anonymous(f), anonymous(fs.readFileSync(path.join(dir, f), 'utf8'))]));
+    const tree = (dir: string) => new Map([...readTree(dir)].map(([file, text]) => [anonymous(file), anonymous(text)]));
     assert.deepEqual(tree(later), tree(withCi));
     // Running it again changes nothing.
     const before = tree(later);

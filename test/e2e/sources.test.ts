@@ -61,6 +61,17 @@ describe('e2e: projects with sources', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
+  /**
+   * Every check of the project, after asserting that each test file collects
+   * the named contract tests; pytest must pass every test it collected.
+   */
+  function checkProject(project: string, contract: Record<string, string[]>): void {
+    const ids = collected(venv, project);
+    for (const [file, tests] of Object.entries(contract)) assertCollects(ids, file, tests);
+    const { pytest } = runProjectChecks(venv, project);
+    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+  }
+
   /** Generates `name` with `args`, then runs each of `later` from its `src/`. */
   function generate(name: string, args: string[], later: string[][]): string {
     check(run(process.execPath, [CLI, name, ...BASE, ...args], work));
@@ -72,29 +83,23 @@ describe('e2e: projects with sources', function () {
 
   it('--partitioned orders, then `partitioned sensor_log` added later: every check and contract test passes', () => {
     const project = generate('logs', ['--partitioned', 'orders', '--no-ci'], [['partitioned', 'sensor_log']]);
-    const ids = collected(venv, project);
-    assertCollects(ids, 'tests/test_orders.py', PARTITIONED_CONTRACT);
-    assertCollects(ids, 'tests/test_sensor_log.py', PARTITIONED_CONTRACT);
-    const { pytest } = runProjectChecks(venv, project);
-    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+    checkProject(project, {
+      'tests/test_orders.py': PARTITIONED_CONTRACT,
+      'tests/test_sensor_log.py': PARTITIONED_CONTRACT,
+    });
   });
 
   it('--dynamic events, then `dynamic ticks --client async` added later: every check and contract test passes', () => {
     const project = generate('feeds', ['--dynamic', 'events', '--no-ci'], [['dynamic', 'ticks', '--client', 'async']]);
-    const ids = collected(venv, project);
-    assertCollects(ids, 'tests/test_events.py', DYNAMIC_CONTRACT);
-    assertCollects(ids, 'tests/test_ticks.py', [...DYNAMIC_CONTRACT, ...ASYNC_CONTRACT]);
-    const { pytest } = runProjectChecks(venv, project);
-    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+    checkProject(project, {
+      'tests/test_events.py': DYNAMIC_CONTRACT,
+      'tests/test_ticks.py': [...DYNAMIC_CONTRACT, ...ASYNC_CONTRACT],
+    });
   });
 
   it('one partitioned and one dynamic source, with CI: every check passes and the workflows list both examples', () => {
     const project = generate('mixed', ['--partitioned', 'orders', '--dynamic', 'events', '--ci'], []);
-    const ids = collected(venv, project);
-    assertCollects(ids, 'tests/test_orders.py', PARTITIONED_CONTRACT);
-    assertCollects(ids, 'tests/test_events.py', DYNAMIC_CONTRACT);
-    const { pytest } = runProjectChecks(venv, project);
-    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+    checkProject(project, { 'tests/test_orders.py': PARTITIONED_CONTRACT, 'tests/test_events.py': DYNAMIC_CONTRACT });
     const ci = fs.readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
     assert.match(ci, /examples\.orders/);
     assert.match(ci, /examples\.events/);
