@@ -15,8 +15,8 @@ execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc
   cwd: root,
   stdio: 'inherit',
 });
-for (const name of readdirSync(path.join(root, 'src/generators'))) {
-  const templates = path.join(root, 'src/generators', name, 'templates');
+for (const name of readdirSync(path.join(root, 'generators'))) {
+  const templates = path.join(root, 'generators', name, 'templates');
   if (existsSync(templates)) cpSync(templates, path.join(dist, 'generators', name, 'templates'), { recursive: true });
 }
 
@@ -56,9 +56,8 @@ const originalModuleUrls = {
   },
 };
 await build({
-  entryPoints: [path.join(dist, 'cli.js')],
+  entryPoints: [path.join(dist, 'bin', 'cli.js')],
   outfile: path.join(dist, 'cli.js'),
-  allowOverwrite: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -94,4 +93,5 @@ await build({
   define: { __filename: '__bundleFilename', __dirname: '__bundleDirname' },
   logLevel: 'warning',
 });
+rmSync(path.join(dist, 'bin'), { recursive: true });
 chmodSync(path.join(dist, 'cli.js'), 0o755);

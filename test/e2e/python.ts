@@ -7,8 +7,8 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findPython } from '../../src/lib/install.js';
-import { BYTEWAX_REQUIREMENT, PYTHON_TOOLS } from '../../src/lib/versions.js';
+import { findPython } from '../../lib/install.js';
+import { BYTEWAX_REQUIREMENT, PYTHON_TOOLS } from '../../lib/versions.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CACHE = path.join(REPO_ROOT, '.cache', 'e2e');

@@ -12,10 +12,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addEnvironmentOptions, createEnv } from 'yeoman-environment';
-import AppGenerator from './generators/app/index.js';
-import CiGenerator from './generators/ci/index.js';
-import DynamicGenerator from './generators/dynamic/index.js';
-import PartitionedGenerator from './generators/partitioned/index.js';
+import AppGenerator from '../generators/app/index.js';
+import CiGenerator from '../generators/ci/index.js';
+import DynamicGenerator from '../generators/dynamic/index.js';
+import PartitionedGenerator from '../generators/partitioned/index.js';
 
 const GENERATORS = {
   app: AppGenerator,

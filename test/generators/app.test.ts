@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { AWKWARD, generatorPath, listFiles, readTree } from './helpers/paths.js';
-import { runGenerator } from './helpers/run.js';
+import { AWKWARD, generatorPath, listFiles, readTree } from '../helpers/paths.js';
+import { runGenerator } from '../helpers/run.js';
 
 const APP = generatorPath('app');
 const FLAGS = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGenerator } from './helpers/run.js';
-import { describeSourceSlice, makeProject, sources } from './helpers/source-slice.js';
+import { runGenerator } from '../helpers/run.js';
+import { describeSourceSlice, makeProject, sources } from '../helpers/source-slice.js';
 
 describe('dynamic', () => {
   describeSourceSlice('dynamic', { client: 'sync' });

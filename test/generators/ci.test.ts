@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ACTIONS } from '../src/lib/versions.js';
-import { listFiles, readTree } from './helpers/paths.js';
-import { runGenerator } from './helpers/run.js';
-import { makeProject } from './helpers/source-slice.js';
+import { ACTIONS } from '../../lib/versions.js';
+import { listFiles, readTree } from '../helpers/paths.js';
+import { runGenerator } from '../helpers/run.js';
+import { makeProject } from '../helpers/source-slice.js';
 
 describe('ci', () => {
   let dir: string;

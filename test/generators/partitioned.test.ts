@@ -1,4 +1,4 @@
-import { describeSourceSlice } from './helpers/source-slice.js';
+import { describeSourceSlice } from '../helpers/source-slice.js';
 
 describe('partitioned', () => {
   describeSourceSlice('partitioned');
