@@ -1,4 +1,9 @@
+/**
+ * Values written into generated files, escaped for the file's format: TOML and
+ * YAML by their libraries, Python docstrings and string literals here.
+ */
 import { stringify as stringifyToml } from 'smol-toml';
+import wrapAnsi from 'wrap-ansi';
 import { stringify as stringifyYaml } from 'yaml';
 
 /** A TOML basic string holding `value` exactly, escaped by a TOML library. */
@@ -6,17 +11,27 @@ export function tomlString(value: string): string {
   return stringifyToml({ v: value }).trim().replace(/^v = /, '');
 }
 
-/**
- * The body of a one-line Python docstring that reads back as `value`: backslashes
- * and double quotes escaped, a final full stop added when the text ends without
- * one (pydocstyle's summary rule).
- */
-export function docstringSummary(value: string): string {
-  const sentence = /[.!?]$/.test(value) ? value : `${value}.`;
-  return sentence.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-}
-
 /** `value` as a YAML scalar, quoted only where YAML needs it, by a YAML library. */
 export function yamlString(value: string): string {
   return stringifyYaml(value).trimEnd();
+}
+
+/** A Python string literal of an ASCII `value` (names, versions). */
+export function pyString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Docstring lines stay within PEP 8's 72 columns, well inside ruff's 88. */
+const DOCSTRING_WIDTH = 72;
+
+/**
+ * Free text as the body of a Python docstring that reads back as `value`:
+ * backslashes and double quotes escaped, wrapped between words to lines of
+ * at most 72 columns (by display width: wide characters count twice). A word
+ * longer than a line keeps a line of its own, which ruff's line-length rule
+ * accepts.
+ */
+export function docstringParagraph(value: string): string {
+  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return wrapAnsi(escaped, DOCSTRING_WIDTH, { hard: false, trim: true, wordWrap: true });
 }

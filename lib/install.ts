@@ -1,15 +1,19 @@
-import { spawnSync } from 'node:child_process';
+/**
+ * The install step of a new project: a `.venv` with the project and its dev
+ * tools, by uv when it is on PATH, else venv + pip. It prints a few step lines;
+ * the tools' own output goes to a log file, shown only when a step fails. A
+ * failure keeps every generated file and says how to finish by hand.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pythonRange, type PythonVersion } from './versions.js';
 
-interface Logger {
-  (message: string): void;
-  error?: (message: string) => void;
-}
-
-function run(command: string, args: string[], cwd: string): boolean {
-  const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
-  return result.status === 0;
+export interface InstallIo {
+  log: (message: string) => void;
+  /** Running children, for the Ctrl-C handler to stop. */
+  children: Set<ChildProcess>;
 }
 
 function onPath(command: string): boolean {
@@ -31,32 +35,73 @@ export function findPython(minimum: PythonVersion): string | undefined {
 }
 
 /** Where a venv keeps its executables: `Scripts` on Windows, `bin` elsewhere. */
-const VENV_BIN = process.platform === 'win32' ? path.join('.venv', 'Scripts') : path.join('.venv', 'bin');
+export const VENV_BIN = process.platform === 'win32' ? path.join('.venv', 'Scripts') : path.join('.venv', 'bin');
 
-/**
- * Creates `.venv` in the project and installs it with its dev extra (uv when it
- * is on PATH, else venv + pip). A failure keeps every generated file and says
- * how to finish by hand; it never fails the generator.
- */
-export function installProject(projectDir: string, minimum: PythonVersion, log: Logger): boolean {
-  const python = findPython(minimum);
-  const byHand = [
+/** The commands that finish the install by hand. */
+export function installByHand(projectDir: string, minimum: PythonVersion): string {
+  return [
     `  cd ${projectDir}`,
     `  python3 -m venv .venv          # Python ${pythonRange(minimum).join(', ')}`,
     `  ${path.join(VENV_BIN, 'pip')} install -e '.[dev]'`,
   ].join('\n');
+}
+
+/** Runs one step, its output appended to `logFile`; resolves to whether it succeeded. */
+function step(command: string, args: string[], cwd: string, logFile: string, io: InstallIo): Promise<boolean> {
+  fs.appendFileSync(logFile, `\n$ ${[command, ...args].join(' ')}\n`);
+  const out = fs.openSync(logFile, 'a');
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', out, out] });
+    io.children.add(child);
+    const finish = (ok: boolean) => {
+      io.children.delete(child);
+      fs.closeSync(out);
+      resolve(ok);
+    };
+    child.on('error', (error) => {
+      fs.appendFileSync(logFile, `${String(error)}\n`);
+      finish(false);
+    });
+    child.on('close', (code) => finish(code === 0));
+  });
+}
+
+/** Creates `.venv` and installs the project with its dev extra. Never throws for a failed tool. */
+export async function installProject(projectDir: string, minimum: PythonVersion, io: InstallIo): Promise<boolean> {
+  const python = findPython(minimum);
+  const byHand = installByHand(projectDir, minimum);
   if (!python) {
-    log(`\nNo Python ${pythonRange(minimum).join(' or ')} found on PATH, so nothing was installed. Finish by hand:\n${byHand}\n`);
+    io.log(`\nNo Python ${pythonRange(minimum).join(' or ')} found on PATH, so nothing was installed. Finish by hand:\n${byHand}\n`);
     return false;
   }
-  log(`\nInstalling the project into .venv with ${python}…`);
-  const ok = onPath('uv')
-    ? run('uv', ['venv', '--python', python, '.venv'], projectDir) &&
-      run('uv', ['pip', 'install', '--python', '.venv', '-e', '.[dev]'], projectDir)
-    : run(python, ['-m', 'venv', '.venv'], projectDir) &&
-      run(path.join(VENV_BIN, 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'], projectDir);
-  if (!ok) {
-    log(`\nInstalling failed (see the output above); every generated file is kept. Finish by hand:\n${byHand}\n`);
+  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-connector-install-')), 'install.log');
+  const started = Date.now();
+  const uv = onPath('uv');
+  const steps: Array<[string, string, string[]]> = uv
+    ? [
+        [`Creating .venv with ${python} (uv)`, 'uv', ['venv', '--python', python, '.venv']],
+        ['Installing the project and its dev tools (uv)', 'uv', ['pip', 'install', '--python', '.venv', '-e', '.[dev]']],
+      ]
+    : [
+        [`Creating .venv with ${python}`, python, ['-m', 'venv', '.venv']],
+        [
+          'Installing the project and its dev tools (pip)',
+          path.join(VENV_BIN, 'python'),
+          ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'],
+        ],
+      ];
+  io.log('');
+  for (const [label, command, args] of steps) {
+    io.log(`${label}…`);
+    if (!(await step(command, args, projectDir, logFile, io))) {
+      const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-25).join('\n');
+      io.log(
+        `\n${tail}\n\nInstalling failed (the full log: ${logFile}); every generated file is kept. Finish by hand:\n${byHand}\n`,
+      );
+      return false;
+    }
   }
-  return ok;
+  io.log(`Installed into .venv in ${Math.round((Date.now() - started) / 1000)} s.`);
+  fs.rmSync(path.dirname(logFile), { recursive: true, force: true });
+  return true;
 }

@@ -1,152 +1,77 @@
-import fs from 'node:fs';
-import ejs from 'ejs';
-import path from 'node:path';
-import Generator from 'yeoman-generator';
-import { findProjectRoot, type ProjectConfig, type SourceEntry, type SourceKind } from './config.js';
-import { UsageError } from './errors.js';
-import { canPrompt, markDeliberateEdit, refuseSilentOverwrites } from './generator-support.js';
-import { checkSourceName, classStem } from './naming.js';
-import { readOption } from './options.js';
-import { addExports, insertSection, NO_SOURCES_YET, SOURCES_MARKER } from './project-edits.js';
-
 /**
- * What the `partitioned` and `dynamic` generators share: finding the project,
- * checking the new source's name, writing its module, test and example from
- * the generator's templates, and registering it in the package exports, the
- * README and `.yo-rc.json`. A subclass names its kind and may add options.
+ * What the `partitioned` and `dynamic` generators share: a source module, its
+ * test and its example from the generator's templates, its exports, its README
+ * section and its entry in `.yo-rc.json`.
  */
-export abstract class SourceSliceGenerator extends Generator {
-  #kind: SourceKind;
-  #project!: ProjectConfig;
-  #name = '';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AnswerTable } from './answers.js';
+import { type SliceNameContext, classStem } from './naming.js';
+import type { ProjectConfig, SourceEntry } from './project-config.js';
+import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
+import { SliceGenerator, type SliceParts } from './slice.js';
 
-  constructor(args: string[], options: Generator['options'], kind: SourceKind) {
-    // inheritTasks: the lifecycle methods below live on this base class.
-    // customInstallTask: nothing here for npm to install.
-    super(args, options, { inheritTasks: true, customInstallTask: true });
-    this.#kind = kind;
-    this.argument('sourceName', {
-      type: String,
-      required: false,
-      description: 'snake_case name of the source, e.g. orders or sensor_log',
+export interface SourceContext {
+  sourceName: string;
+  className: string;
+  packageName: string;
+  distName: string;
+  client?: string;
+}
+
+const SOURCE_PARTS: SliceParts<SourceContext> = {
+  files: [
+    { template: 'source.py.ejs', target: (c) => `src/${c.packageName}/${c.sourceName}.py` },
+    { template: 'test_source.py.ejs', target: (c) => `tests/test_${c.sourceName}.py` },
+    { template: 'example.py.ejs', target: (c) => `examples/${c.sourceName}.py` },
+  ],
+  exports: (c) => ({ module: c.sourceName, names: [`${c.className}Partition`, `${c.className}Source`] }),
+  readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
+};
+
+export abstract class SourceSliceGenerator<A extends { name: string }> extends SliceGenerator<A, SourceContext> {
+  protected abstract readonly kind: SourceEntry['kind'];
+
+  protected override answerTable(project: ProjectConfig): AnswerTable<A> {
+    return this.sourceAnswers({
+      packageName: project.packageName,
+      taken: project.sources.map((s) => ({ name: s.name, kind: `${s.kind} source` })),
+      existingFiles: (name) => {
+        const context = { sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
+        return SOURCE_PARTS.files.map((spec) => spec.target(context)).filter((file) => fs.existsSync(path.join(this.root, file)));
+      },
     });
-    this.option('yes', { type: Boolean, alias: 'y', description: 'Never prompt; fail if an answer is missing' });
   }
 
-  /** Extra fields recorded for the source and passed to its templates. */
-  protected sourceDetails(): Partial<SourceEntry> {
-    return {};
+  protected abstract sourceAnswers(context: SliceNameContext): AnswerTable<A>;
+  protected abstract entry(): SourceEntry;
+
+  protected override parts(): SliceParts<SourceContext> {
+    return SOURCE_PARTS;
   }
 
-  initializing(): void {
-    const start = this.destinationRoot();
-    const root = findProjectRoot(start, this.fs);
-    if (root === undefined) {
-      throw new UsageError(
-        `No generated project here: neither ${start} nor a directory above it has a .yo-rc.json from ` +
-          'generator-bytewax-connector. Create the project first with `yo bytewax-connector` ' +
-          '(or `npx generator-bytewax-connector`), then run this inside it.',
-      );
-    }
-    this.destinationRoot(root);
-    this.#project = this.config.getAll() as unknown as ProjectConfig;
-    const given = readOption<string>(this.options, 'sourceName');
-    if (given !== undefined) this.#checkNew(given);
+  protected override templateContext(): SourceContext {
+    const entry = this.entry();
+    return {
+      sourceName: entry.name,
+      className: classStem(entry.name),
+      packageName: this.project.packageName,
+      distName: this.project.distName,
+      ...('client' in entry ? { client: entry.client } : {}),
+    };
   }
 
-  async prompting(): Promise<void> {
-    let name = readOption<string>(this.options, 'sourceName');
-    if (name === undefined) {
-      if (!canPrompt(this)) {
-        throw new UsageError(`The <source-name> argument is required, e.g. \`${this.#kind} orders\`.`);
-      }
-      ({ name } = await this.prompt<{ name: string }>({
-        type: 'input',
-        name: 'name',
-        message: `Name of the ${this.#kind} source (snake_case)`,
-        validate: (value: string) => {
-          try {
-            this.#checkNew(value);
-            return true;
-          } catch (error) {
-            return (error as Error).message;
-          }
-        },
-      }));
-      this.#checkNew(name);
-    }
-    this.#name = name;
-  }
-
-  writing(): void {
-    const project = this.#project;
-    const entry: SourceEntry = { name: this.#name, kind: this.#kind, ...this.sourceDetails() };
-    const className = classStem(this.#name);
-    const context = { ...entry, sourceName: entry.name, className, packageName: project.packageName, distName: project.distName };
-    for (const [template, target] of this.#files(this.#name)) {
-      this.fs.copyTpl(this.templatePath(template), this.destinationPath(target), context);
-    }
-
-    const initPath = this.destinationPath('src', project.packageName, '__init__.py');
-    const init = this.fs.read(initPath, { defaults: '' }) ?? '';
-    const names = [`${className}Partition`, `${className}Source`];
-    const exported = addExports(init, this.#name, names);
-    if (exported === undefined) {
-      this.log(
-        `Could not find where to add the exports in ${path.relative(this.env.cwd, initPath)}; add them by hand:\n` +
-          `  from .${this.#name} import ${names.join(', ')}  (and both names in __all__)`,
-      );
-    } else {
-      this.fs.write(initPath, exported);
-      markDeliberateEdit(this, initPath);
-    }
-
-    const readmePath = this.destinationPath('README.md');
-    const sectionTemplate = this.templatePath('readme-section.md.ejs');
-    const rendered = ejs.render(this.fs.read(sectionTemplate) ?? '', context, { filename: sectionTemplate });
-    const readme = insertSection(this.fs.read(readmePath, { defaults: '' }) ?? '', rendered, SOURCES_MARKER, NO_SOURCES_YET);
-    if (!readme.atMarker) this.log('The README had no sources marker; the new section went to its end.');
-    this.fs.write(readmePath, readme.text);
-    markDeliberateEdit(this, readmePath);
-
-    const stored = (this.config.get('sources') as SourceEntry[] | undefined) ?? [];
-    this.config.set('sources', [...stored, entry]);
-  }
-
-  conflicts(): void {
-    refuseSilentOverwrites(this);
+  protected override record(project: ProjectConfig): ProjectConfig {
+    return { ...project, sources: [...project.sources, this.entry()] };
   }
 
   end(): void {
+    if (!this.isRoot) return;
+    const { name } = this.entry();
     this.log(
-      `Added the ${this.#kind} source ${this.#name}: src/${this.#project.packageName}/${this.#name}.py, ` +
-        `tests/test_${this.#name}.py and examples/${this.#name}.py. Try it:\n` +
-        `  python -m bytewax.run examples.${this.#name}:flow -w 2\n  pytest tests/test_${this.#name}.py`,
+      `Added the ${this.kind} source ${name}: src/${this.project.packageName}/${name}.py, ` +
+        `tests/test_${name}.py and examples/${name}.py. Try it:\n` +
+        `  python -m bytewax.run examples.${name}:flow -w 2\n  pytest tests/test_${name}.py`,
     );
   }
-
-  #files(name: string): Array<[string, string]> {
-    const { packageName } = this.#project;
-    return [
-      ['source.py.ejs', `src/${packageName}/${name}.py`],
-      ['test_source.py.ejs', `tests/test_${name}.py`],
-      ['example.py.ejs', `examples/${name}.py`],
-    ];
-  }
-
-  #checkNew(name: string): void {
-    checkSourceName(name, '<source-name>');
-    const sources = this.#project.sources ?? [];
-    const same = sources.find((s) => s.name === name);
-    if (same) {
-      throw new UsageError(`The project already has a ${same.kind} source named "${name}" (see .yo-rc.json); choose another name.`);
-    }
-    const taken = this.#files(name)
-      .map(([, target]) => target)
-      .filter((file) => fs.existsSync(this.destinationPath(file)) || this.fs.exists(this.destinationPath(file)));
-    if (taken.length > 0) {
-      throw new UsageError(`Source "${name}" would overwrite ${taken.join(', ')}; choose another name or move those files.`);
-    }
-  }
 }
-

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,20 +36,20 @@ describe('runner (generator-bytewax-connector bin)', () => {
     const { status, stdout } = runCli(['dynamic', '--help'], work);
     assert.equal(status, 0);
     assert.match(stdout, /--client/);
-    assert.match(stdout, /\[sourceName\]/);
+    assert.match(stdout, /\[name\]/);
   });
 
   it('without a terminal, a missing required answer fails at once naming the flag', () => {
     const { status, stderr } = runCli(['new-project', '--skip-install'], work);
     assert.equal(status, 1);
-    assert.match(stderr, /^Error: --author-name is required/m);
+    assert.match(stderr, /^error: --author-name is required: there is no terminal to ask for it and git config user\.name is not set\.$/m);
     assert.deepEqual(listFiles(work), []);
   });
 
   it('invalid input exits 1 with the rule and writes nothing', () => {
     const { status, stderr } = runCli(['x', '--yes', '--author-name', 'A', '--package', 'import'], work);
     assert.equal(status, 1);
-    assert.match(stderr, /^Error: --package "import" is a Python keyword and cannot be imported\.$/m);
+    assert.match(stderr, /^error: --package "import" is a Python keyword and cannot be imported\.$/m);
     assert.doesNotMatch(stderr, /\n\s+at /, 'a usage error prints no stack trace');
     assert.deepEqual(listFiles(work), []);
   });
@@ -106,7 +106,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
     const before = readTree(project);
     const again = runCli(['dynamic', 'orders', '--yes'], project);
     assert.equal(again.status, 1);
-    assert.match(again.stderr, /already has a partitioned source named "orders"/);
+    assert.match(again.stderr, /^error: The dynamic source name "orders" is already used by the partitioned source "orders"\.$/m);
     assert.deepEqual(readTree(project), before);
   });
 
@@ -132,11 +132,38 @@ describe('runner (generator-bytewax-connector bin)', () => {
       );
       const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: bin });
       assert.equal(status, 0, stderr);
-      assert.match(stderr, /Installing the project into \.venv with python3\.12/);
+      assert.match(stderr, /Creating \.venv with python3\.12…/);
       assert.match(stderr, /venv: broken on purpose/);
-      assert.match(stderr, /Installing failed \(see the output above\); every generated file is kept\./);
+      assert.match(stderr, /Installing failed \(the full log: \S+install\.log\); every generated file is kept\./);
       assert.match(stderr, byHand);
       assert.ok(fs.existsSync(path.join(work, 'proj', 'src', 'bytewax_proj', '__init__.py')));
+    });
+
+    it('SIGTERM while installing stops the install tool too, and says how to finish', async () => {
+      // A python3.12 whose venv step hangs, recording its process id.
+      const bin = path.join(work, 'bin');
+      fs.mkdirSync(bin);
+      const pidFile = path.join(work, 'tool.pid');
+      fs.writeFileSync(
+        path.join(bin, 'python3.12'),
+        `#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\necho $$ > ${pidFile}\nexec sleep 60\n`,
+        { mode: 0o755 },
+      );
+      const child = spawn(process.execPath, [CLI, 'proj', '--yes', '--author-name', 'A', '--no-ci'], {
+        cwd: work,
+        env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, GIT_CONFIG_GLOBAL: '/dev/null' },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setTimeout(r, 50));
+      const toolPid = Number(fs.readFileSync(pidFile, 'utf8'));
+      child.kill('SIGTERM');
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(status, 143);
+      assert.match(stderr, /Stopped during the install: every project file is written\. Finish the install by hand:\n {2}cd /);
+      // Gone, or a zombie waiting to be reaped (a container's init may never reap it).
+      const state = spawnSync('ps', ['-o', 'stat=', '-p', String(toolPid)], { encoding: 'utf8' }).stdout.trim();
+      assert.ok(state === '' || state.startsWith('Z'), `the install tool still runs (state ${state})`);
     });
   });
 });

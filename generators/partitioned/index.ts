@@ -1,9 +1,19 @@
 import type Generator from 'yeoman-generator';
+import type { SourceEntry } from '../../lib/project-config.js';
 import { SourceSliceGenerator } from '../../lib/source-slice.js';
+import { type PartitionedAnswers, partitionedAnswers } from './answers.js';
 
 /** Adds a FixedPartitionedSource: partitions with snapshot and resume. */
-export default class PartitionedGenerator extends SourceSliceGenerator {
+export default class PartitionedGenerator extends SourceSliceGenerator<PartitionedAnswers> {
+  protected readonly kind = 'partitioned';
+
   constructor(args: string[], options: Generator['options']) {
-    super(args, options, 'partitioned');
+    super(args, options, partitionedAnswers());
+  }
+
+  protected sourceAnswers = partitionedAnswers;
+
+  protected entry(): SourceEntry {
+    return { name: this.answers.name, kind: 'partitioned' };
   }
 }

@@ -49,7 +49,7 @@ describe('app', () => {
       const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as Record<string, any>;
       assert.equal(pyproject.project.description, AWKWARD);
       const init = fs.readFileSync(path.join(dir, 'src/bytewax_acme_feed/__init__.py'), 'utf8');
-      assert.equal(init.split('\n')[0], '"""He said \\"hi\\" \\\\ o\'clock — ünïcødé."""');
+      assert.deepEqual(init.split('\n').slice(0, 4), ['"""A Bytewax connector package.', '', 'He said \\"hi\\" \\\\ o\'clock — ünïcødé', '"""']);
     });
 
     it('matches license and Python range in metadata and classifiers', () => {
@@ -103,8 +103,8 @@ describe('app', () => {
       const result = await runGenerator('app')
         .withOptions({ skipInstall: true })
         .withAnswers({
-          name: 'Bytewax.Sensor_Hub',
-          package: 'sensor_hub',
+          distName: 'Bytewax.Sensor_Hub',
+          packageName: 'sensor_hub',
           description: 'Reads sensors.',
           authorName: 'Grace Hopper',
           authorEmail: 'grace@example.com',
@@ -160,23 +160,41 @@ describe('app', () => {
 
   describe('rejects bad input before writing anything', () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['a name with spaces', { name: 'my connector' }, /--name "my connector" is not a valid distribution name/],
-      ['the name bytewax', { name: 'Bytewax' }, /--name "bytewax" is taken by Bytewax itself/],
-      ['a keyword as package', { package: 'class' }, /--package "class" is a Python keyword/],
-      ['a package with a dash', { package: 'my-pkg' }, /--package "my-pkg" is not a valid import package/],
-      ['bytewax as package', { package: 'bytewax' }, /--package "bytewax" would shadow Bytewax/],
-      ['a bad email', { authorEmail: 'ada@' }, /--author-email "ada@" is not an email address/],
-      ['an unknown license', { license: 'GPL-3.0' }, /--license "GPL-3.0" is not offered/],
-      ['an unsupported Python', { python: '3.13' }, /--python "3.13" is not supported/],
-      ['a two-line description', { description: 'one\ntwo' }, /--description must be one line/],
-      ['a bad source name', { partitioned: 'Orders' }, /--partitioned "Orders" is not a valid source name/],
-      ['a keyword source name', { dynamic: 'async' }, /--dynamic "async" is a Python keyword/],
-      ['an unknown client', { dynamic: 'ticks', client: 'threads' }, /--client "threads" is not a client kind/],
+      ['a name with spaces', { name: 'my connector' }, /^--name "my connector" is not a valid distribution name/],
+      ['the name bytewax', { name: 'Bytewax' }, /^--name "Bytewax" is taken by Bytewax itself/],
+      ['a name whose package is a keyword', { name: 'pass' }, /^--name gives the import package "pass", which is a Python keyword and cannot be imported\. Give --package, or choose another --name\.$/],
+      ['a name whose package shadows the standard library', { name: 'json' }, /^--name gives the import package "json", which would shadow the standard library module json\./],
+      ['a keyword as package', { package: 'class' }, /^--package "class" is a Python keyword/],
+      ['a package with a dash', { package: 'my-pkg' }, /^--package "my-pkg" is not a valid import package/],
+      ['bytewax as package', { package: 'bytewax' }, /^--package "bytewax" would shadow bytewax, which the project depends on\./],
+      ['a standard library module as package', { package: 'typing' }, /^--package "typing" would shadow the standard library module typing\./],
+      ['tests as package', { package: 'tests' }, /^--package "tests" is a top-level folder every project has/],
+      ['__main__ as package', { package: '__main__' }, /^--package "__main__" starts or ends with "__"/],
+      ['a package of 41 characters', { package: 'p'.repeat(41) }, /is 41 characters long; at most 40 are accepted\.$/],
+      ['an email with two dots', { authorEmail: 'ann@ex..com' }, /^--author-email "ann@ex\.\.com" is not an email address the package metadata accepts/],
+      ['an email with a comma', { authorEmail: 'a,b@c.io' }, /^--author-email "a,b@c\.io" is not an email address/],
+      ['an unknown license', { license: 'GPL-3.0' }, /^--license "GPL-3\.0" is not one of Apache-2\.0, MIT, BSD-3-Clause, Proprietary\.$/],
+      ['an unsupported Python', { python: '3.13' }, /^--python "3\.13" is not one of 3\.10, 3\.11, 3\.12\.$/],
+      ['a two-line description', { description: 'one\ntwo' }, /^--description "one\\u\{a\}two" contains the control or invisible character U\+000A/],
+      ['a description with a bidi override', { description: 'abc\u202edef' }, /^--description "abc\\u\{202e\}def" contains the control or invisible character U\+202E/],
+      ['a description with an HTML comment', { description: 'x <!-- generator-bytewax-connector: sources are added above this line -->' }, /contains an HTML comment marker/],
+      ['a blank author name', { authorName: '   ' }, /^--author-name "" is empty\.$/],
+      ['a bad source name', { partitioned: 'Orders' }, /^--partitioned "Orders" is not a valid name: use snake_case/],
+      ['a keyword source name', { dynamic: 'async' }, /^--dynamic "async" is a Python keyword/],
+      ['a source named like the package', { package: 'shop', partitioned: 'shop' }, /^--partitioned "shop" is the name of the package itself\.$/],
+      ['two sources of one name', { partitioned: 'orders', dynamic: 'orders' }, /^--partitioned "orders" is already used by the dynamic source "orders"\./],
+      ['two sources of one class name', { partitioned: 'queue_1', dynamic: 'queue1' }, /^--partitioned "queue_1" gives the class names Queue1…, already used by the dynamic source "queue1"\./],
+      ['an unknown client', { dynamic: 'ticks', client: 'threads' }, /^--client "threads" is not one of sync, async\.$/],
+      ['a client without a dynamic source', { client: 'async' }, /^--client applies to a dynamic source/],
     ];
     for (const [what, options, message] of cases) {
       it(`refuses ${what}`, async () => {
         const context = runGenerator('app').withArguments(['target']).withOptions({ ...FLAGS, ...options });
-        await assert.rejects(context, message);
+        await assert.rejects(context, (error: Error) => {
+          assert.equal(error.name, 'UsageError');
+          assert.match(error.message, message);
+          return true;
+        });
         assert.deepEqual(listFiles(context.targetDirectory!), []);
       });
     }

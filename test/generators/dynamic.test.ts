@@ -21,7 +21,7 @@ describe('dynamic', () => {
       const dir = await makeProject();
       await assert.rejects(
         runGenerator('dynamic').cd(dir).withArguments(['ticks']).withOptions({ yes: true, client: 'threads' }),
-        /--client "threads" is not a client kind/,
+        /--client "threads" is not one of sync, async\./,
       );
       fs.rmSync(dir, { recursive: true, force: true });
     });

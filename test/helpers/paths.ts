@@ -21,9 +21,15 @@ export function listFiles(dir: string, base = dir): string[] {
   });
 }
 
-/** Every file below `dir` (as `listFiles`) with its text, to compare trees. */
+/** Every file below `dir` (as `listFiles`) with its text (a link: its target), to compare trees. */
 export function readTree(dir: string): Map<string, string> {
-  return new Map(listFiles(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+  return new Map(
+    listFiles(dir).map((file) => {
+      const full = path.join(dir, file);
+      const text = fs.lstatSync(full).isSymbolicLink() ? `symlink to ${fs.readlinkSync(full)}` : fs.readFileSync(full, 'utf8');
+      return [file, text];
+    }),
+  );
 }
 
 /** The awkward description the issue names: quotes, a backslash, non-ASCII. */

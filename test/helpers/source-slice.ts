@@ -65,27 +65,30 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
 
     it('refuses the same name again, writing nothing', async () => {
       const before = readTree(dir);
-      await assert.rejects(run(dir, 'sensor_log'), /already has a \w+ source named "sensor_log"/);
+      await assert.rejects(run(dir, 'sensor_log'), new RegExp(`source name "sensor_log" is already used by the ${kind} source "sensor_log"`));
       assert.deepEqual(readTree(dir), before);
     });
 
     it('refuses a name whose files exist, writing nothing', async () => {
       fs.writeFileSync(path.join(dir, 'examples/alerts.py'), 'flow = None\n');
       const before = readTree(dir);
-      await assert.rejects(run(dir, 'alerts'), /would overwrite examples\/alerts\.py/);
+      await assert.rejects(run(dir, 'alerts'), /"alerts" would overwrite examples\/alerts\.py: choose another name or move those files\./);
       assert.deepEqual(readTree(dir), before);
       fs.rmSync(path.join(dir, 'examples/alerts.py'));
     });
 
     it('refuses an invalid name, writing nothing', async () => {
       const before = readTree(dir);
-      await assert.rejects(run(dir, 'Sensor-Log'), /"Sensor-Log" is not a valid source name/);
-      await assert.rejects(run(dir, 'package'), /"package" is reserved/);
+      await assert.rejects(run(dir, 'Sensor-Log'), /source name "Sensor-Log" is not a valid name: use snake_case/);
+      await assert.rejects(run(dir, 'package'), /"package" is reserved: tests\/test_package\.py already tests the package itself\./);
+      await assert.rejects(run(dir, 'json'), /"json" would shadow the standard library module json/);
+      await assert.rejects(run(dir, 'bytewax_shop'), /"bytewax_shop" is the name of the package itself\./);
+      await assert.rejects(run(dir, 'sensor_log_'), /not a valid name/);
       assert.deepEqual(readTree(dir), before);
     });
 
     it('requires a name when it cannot ask', async () => {
-      await assert.rejects(run(dir), /The <source-name> argument is required/);
+      await assert.rejects(run(dir), new RegExp(`The ${kind} source name argument is required: there is no terminal to ask for it\\.\nFor example: ${kind} orders`));
     });
 
     it('leaves the project as it is when the app is re-run on it', async () => {

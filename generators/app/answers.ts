@@ -1,0 +1,206 @@
+import type { AnswerTable } from '../../lib/answers.js';
+import { SUPPORTED_LICENSES, type SupportedLicense } from '../../lib/licenses.js';
+import {
+  LIMITS,
+  defaultDistName,
+  descriptionProblem,
+  distNameProblem,
+  emailProblem,
+  normalizeDistName,
+  packageFromDistName,
+  packageNameProblem,
+  sliceNameProblem,
+  textProblem,
+} from '../../lib/naming.js';
+import type { ProjectConfig } from '../../lib/project-config.js';
+import { SUPPORTED_PYTHONS, type PythonVersion } from '../../lib/versions.js';
+import { type ClientKind, clientAnswer } from '../dynamic/answers.js';
+
+export type StartSource = 'none' | 'partitioned' | 'dynamic';
+
+export interface AppAnswers {
+  directory: string;
+  distName: string;
+  packageName: string;
+  description: string;
+  authorName: string;
+  authorEmail: string;
+  license: SupportedLicense;
+  python: PythonVersion;
+  ci: boolean;
+  partitioned?: string;
+  dynamic?: string;
+  client: ClientKind;
+  startSource: StartSource;
+  sourceName?: string;
+}
+
+export interface AppContext {
+  /** Name of the project directory, for the default distribution name. */
+  directoryName: string;
+  /** The answers of an earlier run in this directory, offered as defaults. */
+  stored?: ProjectConfig | undefined;
+  /** `git config --get <key>`, asked only when a default needs it. */
+  git: (key: string) => string | undefined;
+}
+
+const DEFAULT_DESCRIPTION = 'A Bytewax connector.';
+
+/** The app's answers; `context` gives the defaults (with none, the table still declares flags and help). */
+export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
+  const { stored } = context;
+  const fromStore = <V>(value: V | undefined) => (value === undefined ? undefined : { value, from: '.yo-rc.json' });
+  const slices = (known: Partial<AppAnswers>, other: 'partitioned' | 'dynamic') => ({
+    packageName: known.packageName,
+    taken: [
+      ...(stored?.sources ?? []),
+      ...(known[other] === undefined ? [] : [{ name: known[other]!, kind: `${other} source` }]),
+    ],
+  });
+  return {
+    directory: {
+      type: 'string',
+      argument: true,
+      label: 'project directory',
+      description: 'Where to write the project (created if missing)',
+      defaultText: 'the current directory',
+    },
+    distName: {
+      type: 'string',
+      flag: 'name',
+      label: 'distribution name',
+      description: 'Distribution name on PyPI, normalised per PEP 503',
+      defaultText: 'bytewax-<directory name>',
+      prompt: { message: 'Distribution name (PyPI)' },
+      default: () => fromStore(stored?.distName) ?? { value: defaultDistName(context.directoryName), from: 'the directory name' },
+      check: distNameProblem,
+      canonical: normalizeDistName,
+      store: true,
+    },
+    packageName: {
+      type: 'string',
+      flag: 'package',
+      label: 'import package',
+      description: 'Import package',
+      defaultText: 'from the distribution name',
+      prompt: { message: 'Import package' },
+      default: (known) =>
+        known.distName === undefined || normalizeDistName(known.distName) === stored?.distName
+          ? fromStore(stored?.packageName)
+          : { value: packageFromDistName(known.distName), derivedFrom: 'distName' },
+      check: packageNameProblem,
+      store: true,
+    },
+    description: {
+      type: 'string',
+      flag: 'description',
+      label: 'description',
+      description: `One-line summary, at most ${LIMITS.description} characters`,
+      defaultText: JSON.stringify(DEFAULT_DESCRIPTION),
+      prompt: { message: 'One-line description' },
+      default: () => fromStore(stored?.description) ?? { value: DEFAULT_DESCRIPTION },
+      check: descriptionProblem,
+      store: true,
+    },
+    authorName: {
+      type: 'string',
+      flag: 'author-name',
+      label: 'author name',
+      description: 'Package author',
+      defaultText: 'git config user.name',
+      prompt: { message: 'Author name' },
+      default: () => fromStore(stored?.authorName) ?? gitDefault(context, 'user.name'),
+      required: true,
+      missing: 'git config user.name is not set',
+      check: (value) => textProblem(value, LIMITS.authorName),
+      store: true,
+    },
+    authorEmail: {
+      type: 'string',
+      flag: 'author-email',
+      label: 'author email',
+      description: 'Package author email (empty for none)',
+      defaultText: 'git config user.email',
+      prompt: { message: 'Author email (may be empty)' },
+      default: () => fromStore(stored?.authorEmail) ?? gitDefault(context, 'user.email') ?? { value: '' },
+      check: emailProblem,
+      store: true,
+    },
+    license: {
+      type: 'string',
+      flag: 'license',
+      label: 'license',
+      description: 'License',
+      defaultText: 'Apache-2.0',
+      choices: SUPPORTED_LICENSES.map((value) => ({ value, name: value })),
+      prompt: { message: 'License' },
+      default: () => fromStore(stored?.license) ?? { value: 'Apache-2.0' },
+      store: true,
+    },
+    python: {
+      type: 'string',
+      flag: 'python',
+      label: 'minimum Python',
+      description: 'Minimum Python version',
+      defaultText: SUPPORTED_PYTHONS[0],
+      choices: SUPPORTED_PYTHONS.map((value) => ({ value, name: value })),
+      prompt: { message: 'Minimum Python version' },
+      default: () => fromStore(stored?.python) ?? { value: SUPPORTED_PYTHONS[0] },
+      store: true,
+    },
+    partitioned: {
+      type: 'string',
+      flag: 'partitioned',
+      label: 'partitioned source name',
+      description: 'Start with a partitioned source (resumable partitions) of this name',
+      check: (value, known) => sliceNameProblem(value, slices(known, 'dynamic')),
+    },
+    dynamic: {
+      type: 'string',
+      flag: 'dynamic',
+      label: 'dynamic source name',
+      description: 'Start with a dynamic source (one reader per worker) of this name',
+      check: (value, known) => sliceNameProblem(value, slices(known, 'partitioned')),
+    },
+    startSource: {
+      type: 'string',
+      label: 'first source',
+      description: 'The kind of source to start with',
+      choices: [
+        { value: 'partitioned', name: 'A partitioned source (resumable partitions)' },
+        { value: 'dynamic', name: 'A dynamic source (one stateless reader per worker)' },
+        { value: 'none', name: 'No source for now' },
+      ],
+      prompt: {
+        message: 'Start with a source?',
+        default: 'partitioned',
+        when: (known) => known.partitioned === undefined && known.dynamic === undefined && stored === undefined,
+      },
+      default: () => ({ value: 'none' }),
+    },
+    sourceName: {
+      type: 'string',
+      label: 'source name',
+      description: 'Name of the first source',
+      prompt: { message: 'Source name (snake_case)', default: 'orders', when: (known) => (known.startSource ?? 'none') !== 'none' },
+      required: true,
+      check: (value, known) => sliceNameProblem(value, slices(known, 'partitioned')),
+    },
+    client: clientAnswer({ store: false, when: (known) => known.startSource === 'dynamic' || known.dynamic !== undefined }),
+    ci: {
+      type: 'boolean',
+      flag: 'ci',
+      label: 'CI workflows',
+      description: 'Add the GitHub Actions workflows (--no-ci to leave them out)',
+      defaultText: 'yes',
+      prompt: { message: 'Add GitHub Actions CI and PyPI release workflows?' },
+      default: () => fromStore(stored?.ci) ?? { value: true },
+      store: true,
+    },
+  };
+}
+
+function gitDefault(context: AppContext, key: string): { value: string; from: string } | undefined {
+  const value = context.git(key);
+  return value === undefined ? undefined : { value: value.trim(), from: `git config ${key}` };
+}

@@ -1,0 +1,282 @@
+/**
+ * What every generator of this package shares: options and questions from its
+ * answers table, user errors reported without Yeoman's noise, the files table
+ * rendered into the in-memory file system, and, in the generator the user ran
+ * (the root), the safe commit of everything the run wrote (see commit.ts) and
+ * the handling of Ctrl-C.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createTwoFilesPatch } from 'diff';
+import path from 'node:path';
+import Generator, { type Task } from 'yeoman-generator';
+import { type AnswerTable, checkGiven, completeAnswers, entries, helpText, questions, readGiven, readOption } from './answers.js';
+import { type PlanEntry, applyCommit, planCommit, preflight, recoverInterruptedRun } from './commit.js';
+import { UsageError, describeSystemError, isUsageError } from './errors.js';
+import { type FilesTable, renderTemplate } from './files.js';
+
+type Options = Generator['options'];
+
+interface MemFsFile {
+  path: string;
+  contents: Buffer | null;
+  state?: string;
+  committed?: boolean;
+}
+
+/** Per run (per environment): files edited on purpose, and how far the run got. */
+export interface RunState {
+  deliberate: Set<string>;
+  phase: 'preparing' | 'written' | 'installing' | 'done';
+  /** What to tell the user if the run is stopped while installing. */
+  installByHand: string;
+  /** Child processes to stop with the run. */
+  children: Set<ChildProcess>;
+}
+/**
+ * Kept on the environment under a global symbol: the runner's bundle and the
+ * generator files yo loads may each hold a copy of this module.
+ */
+const RUN_STATE = Symbol.for('generator-bytewax-connector.run-state');
+
+const WATCHED = Symbol.for('generator-bytewax-connector.signals');
+
+/**
+ * Ctrl-C and SIGTERM stop the run with one line on what was written and how
+ * to finish, and stop the install's child processes with it. One handler per
+ * process, told about the newest run.
+ */
+function watchSignals(state: RunState, message: () => string): void {
+  const holder = process as unknown as Record<symbol, { state: RunState; message: () => string } | undefined>;
+  const installed = holder[WATCHED] !== undefined;
+  holder[WATCHED] = { state, message };
+  if (installed) return;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const current = holder[WATCHED]!;
+    for (const child of current.state.children) child.kill(signal);
+    process.stderr.write(`\n${current.message()}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** Options yeoman-generator declares that mean nothing for these generators. */
+const UNUSED_BUILTIN_OPTIONS = ['skip-cache', 'force-install', 'ask-answered'];
+
+export abstract class BaseGenerator<A extends object> extends Generator {
+  /** The answers of this run, complete and checked (set by `answer`). */
+  protected answers!: A;
+
+  constructor(args: string[], options: Options, declared: AnswerTable<A>, { install = false } = {}) {
+    // Lifecycle methods (initializing, writing, ...) may live on the base
+    // classes; any other method is a helper, never a task.
+    super(args, options, { inheritTasks: true, tasksMatchingPriority: true });
+    const builtin = this._options as Record<string, unknown>;
+    for (const name of [...UNUSED_BUILTIN_OPTIONS, ...(install ? [] : ['skip-install'])]) delete builtin[name];
+    for (const [key, spec] of entries(declared)) {
+      const description = helpText(spec);
+      if (spec.argument) this.argument(key, { type: String, required: false, description });
+      else if (spec.flag) {
+        this.option(spec.flag, { type: spec.type === 'boolean' ? Boolean : String, description, ...(spec.alias ? { alias: spec.alias } : {}) });
+      }
+    }
+    this.option('yes', { type: Boolean, alias: 'y', description: 'Never ask: take the default of every answer not given' });
+    this.option('force', { type: Boolean, description: 'Overwrite files you changed without asking' });
+  }
+
+  protected get yes(): boolean {
+    return readOption<boolean>(this.options, 'yes') === true;
+  }
+
+  protected get force(): boolean {
+    return readOption<boolean>(this.options, 'force') === true;
+  }
+
+  /** The generator the user ran, as opposed to one it composed. */
+  protected get isRoot(): boolean {
+    return this.env.rootGenerator() === this;
+  }
+
+  protected get runState(): RunState {
+    const env = this.env as unknown as Record<symbol, RunState | undefined>;
+    env[RUN_STATE] ??= { deliberate: new Set(), phase: 'preparing', installByHand: '', children: new Set() };
+    return env[RUN_STATE];
+  }
+
+  /**
+   * Whether this run may ask questions. `--yes` never does; otherwise a real
+   * terminal or yeoman-test's scripted adapter can answer. Without either a
+   * question would fail, so a missing answer stops with a message instead.
+   */
+  protected canPrompt(): boolean {
+    if (this.yes) return false;
+    if (process.stdin.isTTY) return true;
+    const adapter = this.env.adapter as { actualAdapter?: object };
+    return 'mockedAnswers' in (adapter.actualAdapter ?? adapter);
+  }
+
+  /**
+   * The answers: given ones checked first, then the questions (in a terminal)
+   * for the rest, then defaults, then every rule once more with all answers.
+   */
+  protected async answer(table: AnswerTable<A>, known: Partial<A> = {}): Promise<A> {
+    const given = { ...known, ...readGiven(table, this.options) };
+    const interactive = this.canPrompt();
+    checkGiven(table, given, { derived: !interactive });
+    let asked: Partial<A> = {};
+    if (interactive) asked = await this.prompt(questions(table, given) as never);
+    this.answers = completeAnswers(table, { ...given, ...asked }, given);
+    return this.answers;
+  }
+
+  /**
+   * Becomes the root of a run in `projectRoot`: undoes what an interrupted
+   * run left there, takes over the commit, and reports Ctrl-C in one line.
+   */
+  protected startRun(projectRoot: string): void {
+    if (!this.isRoot) return;
+    const recovered = recoverInterruptedRun(projectRoot);
+    if (recovered) {
+      const kept = recovered.kept.length > 0 ? ` Kept, because they changed since: ${recovered.kept.join(', ')}.` : '';
+      this.log(
+        `A previous run (${recovered.command}) was cut off part-way; undid its ${recovered.undone} file change(s), ` +
+          `so this run starts from the project as it was before it.${kept}`,
+      );
+    }
+    // Only the root provides these, so yeoman never reports several of them.
+    // The install is the app's own (a Python venv), never npm's.
+    Object.assign(this, { customFeatures: { customCommitTask: () => this.#commit(projectRoot), customInstallTask: true } });
+    watchSignals(this.runState, () => this.#interruptedMessage());
+  }
+
+  #interruptedMessage(): string {
+    switch (this.runState.phase) {
+      case 'preparing':
+        return 'Stopped: nothing was written.';
+      case 'installing':
+        return `Stopped during the install: every project file is written. Finish the install by hand:\n${this.runState.installByHand}`;
+      default:
+        return 'Stopped: every project file was written.';
+    }
+  }
+
+  /** Renders `table`'s templates with `context` into the in-memory file system under `root`. */
+  protected writeFiles<C extends object>(root: string, table: FilesTable<C>, context: C): void {
+    for (const spec of table) {
+      if (spec.when && !spec.when(context)) continue;
+      const target = path.join(root, spec.target(context));
+      if (spec.mode === 'once' && this.fs.exists(target)) continue;
+      const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
+      this.fs.write(target, renderTemplate(this.templatePath(template), context));
+    }
+  }
+
+  /** Writes an edit to a file the user owns (an insertion): not a conflict to ask about. */
+  protected writeDeliberately(file: string, contents: string): void {
+    this.fs.write(file, contents);
+    this.runState.deliberate.add(path.resolve(file));
+  }
+
+  async #commit(root: string): Promise<void> {
+    const all = this.env.sharedFs.all() as MemFsFile[];
+    const pending = all.filter((file) => file.state === 'modified' && file.contents !== null);
+    const plan = planCommit(
+      root,
+      pending.map((file) => ({
+        path: file.path,
+        contents: file.contents!,
+        deliberate: this.runState.deliberate.has(path.resolve(file.path)) || path.basename(file.path) === '.yo-rc.json',
+      })),
+    );
+    await this.#decideConflicts(plan);
+    preflight(plan);
+    const command = [path.basename(process.argv[1] ?? 'generator-bytewax-connector'), ...process.argv.slice(2)].join(' ');
+    applyCommit(root, plan, command);
+    for (const file of pending) {
+      delete file.state;
+      file.committed = true;
+    }
+    this.runState.phase = 'written';
+    const shown = (entry: PlanEntry) => path.relative(this.env.cwd, entry.absolute) || entry.relative;
+    for (const entry of plan) {
+      if (entry.action === 'identical') continue;
+      const label = { create: 'create', update: 'update', conflict: 'update', keep: 'kept', identical: '' }[entry.action];
+      this.log(`  ${label.padEnd(7)}${shown(entry)}`);
+    }
+  }
+
+  async #decideConflicts(plan: PlanEntry[]): Promise<void> {
+    const conflicts = plan.filter((entry) => entry.action === 'conflict');
+    if (conflicts.length === 0) return;
+    if (this.force) {
+      for (const entry of conflicts) entry.action = 'update';
+      return;
+    }
+    if (!this.canPrompt()) {
+      throw new UsageError(
+        'These files differ from what the generator would write, and no terminal is attached to ask:\n' +
+          conflicts.map((entry) => `  ${entry.relative}`).join('\n') +
+          '\nNothing was written.',
+        'Run again in a terminal to review each change, or pass --force to overwrite them.',
+      );
+    }
+    for (const entry of conflicts) {
+      for (;;) {
+        const { overwrite } = await this.prompt<{ overwrite: string }>({
+          type: 'select',
+          name: 'overwrite',
+          message: `${entry.relative} differs from what the generator would write. Overwrite it?`,
+          choices: [
+            { value: 'overwrite', name: 'Overwrite it' },
+            { value: 'keep', name: 'Keep my version' },
+            { value: 'diff', name: 'Show the differences' },
+            { value: 'stop', name: 'Stop and write nothing' },
+          ],
+        } as never);
+        if (overwrite === 'diff') {
+          this.log(createTwoFilesPatch(entry.relative, entry.relative, entry.before!.toString('utf8'), entry.contents.toString('utf8'), 'yours', 'generated'));
+          continue;
+        }
+        if (overwrite === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
+        entry.action = overwrite === 'keep' ? 'keep' : 'update';
+        break;
+      }
+    }
+  }
+
+  /**
+   * Runs every task so that a user error stops the run with its message only:
+   * Yeoman would otherwise print "An error occured while running …" first.
+   */
+  override queueTask(task: Task<this>): void {
+    const method = task.method;
+    super.queueTask({
+      ...task,
+      method: async (...args: unknown[]) => {
+        try {
+          return await method.apply(this, args);
+        } catch (error) {
+          const reported = asUsageError(error);
+          if (!reported) throw error;
+          const adapter = this.env.adapter as { abort?: (reason: unknown) => void };
+          if (!adapter.abort) throw reported;
+          adapter.abort(reported);
+          return undefined;
+        }
+      },
+    });
+  }
+}
+
+/**
+ * A user error, a cancelled question, or a file-system refusal (permissions,
+ * a full disk, ...) as a user error; undefined for anything else (a bug).
+ */
+function asUsageError(error: unknown): UsageError | undefined {
+  if (isUsageError(error)) return error;
+  if (error instanceof Error && error.name === 'ExitPromptError') return new UsageError('Cancelled at a question: nothing was written.');
+  const system = error as NodeJS.ErrnoException;
+  const phrase = describeSystemError(system);
+  if (phrase !== undefined && system.path !== undefined) return new UsageError(`Could not ${system.syscall ?? 'use'} ${system.path}: ${phrase}.`);
+  return undefined;
+}

@@ -1,0 +1,356 @@
+/**
+ * Writing a run's files to disk, all or nothing as far as a file system allows.
+ *
+ * The generators render every file into yeoman's in-memory file system; the
+ * root generator then commits them here instead of through yeoman's own commit:
+ *
+ * 1. plan: every path must resolve inside the project root, through no
+ *    symbolic link, with names the file system can hold; each file is new,
+ *    identical, a deliberate edit, or a conflict with what the user changed;
+ * 2. preflight: conflicts decided (asked in a terminal, refused without one,
+ *    overwritten with --force), folders writable, enough free space; a failure
+ *    here has written nothing;
+ * 3. a journal of what is about to change (with the previous contents of files
+ *    that are replaced) is written into the project, then each file through a
+ *    temporary file and a rename, `.yo-rc.json` last, then the journal removed.
+ *
+ * A write that fails part-way (a full disk, say) is undone at once. A run
+ * killed part-way leaves its journal; the next run in that project undoes what
+ * it had written (`recoverInterruptedRun`), so the same command then completes.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError, describeSystemError, showValue } from './errors.js';
+
+/** The journal of a commit in progress, in the project root. */
+export const JOURNAL = '.generator-bytewax-connector.journal.json';
+const CONFIG_FILE = '.yo-rc.json';
+/** Linux's limits; macOS and Windows allow no more. */
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4095;
+
+/** `keep`: a conflict the user chose to keep their version of. */
+export type Action = 'create' | 'update' | 'identical' | 'conflict' | 'keep';
+
+export interface PendingFile {
+  /** Absolute path. */
+  readonly path: string;
+  readonly contents: Buffer;
+  /** An edit the generator means to make to a file the user may have changed (README, `__init__.py`). */
+  readonly deliberate: boolean;
+}
+
+export interface PlanEntry {
+  readonly relative: string;
+  readonly absolute: string;
+  readonly contents: Buffer;
+  action: Action;
+  /** What the file held before, when it exists. */
+  readonly before?: Buffer;
+}
+
+interface JournalEntry {
+  path: string;
+  action: 'create' | 'update';
+  /** sha256 of what this run writes. */
+  after: string;
+  /** base64 of what the file held before (updates only). */
+  before?: string;
+}
+
+interface Journal {
+  version: 1;
+  command: string;
+  directories: string[];
+  entries: JournalEntry[];
+}
+
+const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
+function lstat(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The project root as an absolute path without symbolic links: the longest
+ * existing prefix is resolved (a link the user named, or one above the project,
+ * is theirs to choose), the rest is kept. Fails when a part of it is a file.
+ */
+export function resolveRoot(directory: string): string {
+  const absolute = path.resolve(directory);
+  for (const part of absolute.split(path.sep)) checkName(part, absolute);
+  let existing = absolute;
+  const missing: string[] = [];
+  while (lstat(existing) === undefined) {
+    const parent = path.dirname(existing);
+    if (parent === existing) break;
+    missing.unshift(path.basename(existing));
+    existing = parent;
+  }
+  const real = fs.realpathSync(existing);
+  if (!fs.statSync(real).isDirectory()) {
+    throw new UsageError(`${showValue(real)} is a file, so the project cannot be created there.`, 'Choose a directory that does not exist yet or is one.');
+  }
+  const root = path.join(real, ...missing);
+  checkName('', root);
+  return root;
+}
+
+function checkName(part: string, whole: string): void {
+  if (Buffer.byteLength(part) > MAX_NAME_BYTES) {
+    throw new UsageError(`The name ${showValue(part)} in ${showValue(whole)} is longer than ${MAX_NAME_BYTES} bytes, which file systems refuse.`);
+  }
+  if (Buffer.byteLength(whole) > MAX_PATH_BYTES) {
+    throw new UsageError(`The path ${showValue(whole)} is longer than ${MAX_PATH_BYTES} bytes, which file systems refuse.`);
+  }
+}
+
+/**
+ * Classifies every pending file and checks its path: inside `root`, no symbolic
+ * link on the way, folders where folders are needed, names within limits.
+ */
+export function planCommit(root: string, files: readonly PendingFile[]): PlanEntry[] {
+  const entries = files.map((file) => {
+    const relative = path.relative(root, file.path);
+    if (relative === '' || relative.startsWith(`..${path.sep}`) || relative === '..' || path.isAbsolute(relative)) {
+      throw new UsageError(`Refusing to write ${file.path}: it is outside the project ${root}. Nothing was written.`);
+    }
+    checkPath(root, relative);
+    const stats = lstat(file.path);
+    if (stats === undefined) return { relative, absolute: file.path, contents: file.contents, action: 'create' as Action };
+    const before = fs.readFileSync(file.path);
+    const action: Action = before.equals(file.contents) ? 'identical' : file.deliberate ? 'update' : 'conflict';
+    return { relative, absolute: file.path, contents: file.contents, action, before };
+  });
+  // The answers store goes last: a project whose .yo-rc.json is written is complete.
+  return entries.sort((a, b) => Number(a.relative === CONFIG_FILE) - Number(b.relative === CONFIG_FILE));
+}
+
+function checkPath(root: string, relative: string): void {
+  const parts = relative.split(path.sep);
+  let current = root;
+  for (const [index, part] of parts.entries()) {
+    current = path.join(current, part);
+    checkName(part, current);
+    const stats = lstat(current);
+    if (stats === undefined) continue;
+    const shown = path.relative(root, current);
+    if (stats.isSymbolicLink()) {
+      throw new UsageError(
+        `${shown} is a symbolic link (to ${fs.readlinkSync(current)}); the generator never writes through links. Nothing was written.`,
+        `Replace the link with a real ${index < parts.length - 1 ? 'folder' : 'file'}, or remove it, and run again.`,
+      );
+    }
+    const last = index === parts.length - 1;
+    if (!last && !stats.isDirectory()) {
+      throw new UsageError(`${shown} is a file, but ${relative} needs it to be a folder. Nothing was written.`);
+    }
+    if (last && !stats.isFile()) {
+      throw new UsageError(`${shown} exists and is not a regular file, so it cannot be written. Nothing was written.`);
+    }
+  }
+}
+
+function nearestExisting(file: string): string {
+  let dir = path.dirname(file);
+  while (lstat(dir) === undefined) dir = path.dirname(dir);
+  return dir;
+}
+
+/**
+ * What can be known before writing: every folder that will receive a file is
+ * writable (or can be created in one that is), and the disk has room.
+ */
+export function preflight(entries: readonly PlanEntry[]): void {
+  const writes = entries.filter((e) => e.action === 'create' || e.action === 'update');
+  const folders = new Set(writes.map((e) => nearestExisting(e.absolute)));
+  for (const folder of folders) {
+    try {
+      fs.accessSync(folder, fs.constants.W_OK);
+    } catch (error) {
+      throw new UsageError(`Cannot write in ${folder}: ${describeSystemError(error) ?? String(error)}. Nothing was written.`);
+    }
+  }
+  const needed = writes.reduce((sum, e) => sum + e.contents.length + 4096, 0) * 2;
+  for (const folder of folders) {
+    const stats = fs.statfsSync(folder);
+    const free = stats.bavail * stats.bsize;
+    if (free < needed) {
+      throw new UsageError(
+        `Not enough free space in ${folder}: ${Math.ceil(needed / 1024)} KiB needed, ${Math.floor(free / 1024)} KiB free. Nothing was written.`,
+      );
+    }
+  }
+}
+
+function tempPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.generator-tmp`);
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+function writeAtomically(file: string, contents: Buffer, mode?: number): void {
+  const temp = tempPath(file);
+  fs.rmSync(temp, { force: true });
+  const fd = fs.openSync(temp, 'wx', mode ?? 0o666);
+  try {
+    fs.writeFileSync(fd, contents);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (mode !== undefined) fs.chmodSync(temp, mode);
+  fs.renameSync(temp, file);
+}
+
+/** Creates the missing folders above `file`, returning those it created, outermost first. */
+function makeParents(file: string): string[] {
+  const missing: string[] = [];
+  for (let dir = path.dirname(file); lstat(dir) === undefined; dir = path.dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) fs.mkdirSync(dir);
+  return missing;
+}
+
+/** Fault injection for the interrupted-run tests: the process kills itself after this many files. */
+const CRASH_AFTER = Number(process.env['GENERATOR_BYTEWAX_CONNECTOR_CRASH_AFTER_WRITES'] ?? Number.NaN);
+
+/**
+ * Writes the planned files (conflicts must be decided by now: `update` to
+ * write, `identical` to leave). Returns the entries written.
+ */
+export function applyCommit(root: string, entries: readonly PlanEntry[], command: string): PlanEntry[] {
+  const writes = entries.filter((e) => e.action === 'create' || e.action === 'update');
+  if (writes.length === 0) return [];
+  const created: string[] = [];
+  const done: PlanEntry[] = [];
+  const journalPath = path.join(root, JOURNAL);
+  let journalWritten = false;
+  try {
+    created.push(...makeParents(journalPath));
+    const journal: Journal = {
+      version: 1,
+      command,
+      directories: [],
+      entries: writes.map((e) => ({
+        path: e.relative,
+        action: e.action as 'create' | 'update',
+        after: sha256(e.contents),
+        ...(e.before ? { before: e.before.toString('base64') } : {}),
+      })),
+    };
+    const saveJournal = () => writeAtomically(journalPath, Buffer.from(`${JSON.stringify(journal, null, 1)}\n`));
+    saveJournal();
+    journalWritten = true;
+    for (const entry of writes) {
+      const made = makeParents(entry.absolute);
+      if (made.length > 0) {
+        created.push(...made);
+        journal.directories.push(...made.map((dir) => path.relative(root, dir)));
+        saveJournal();
+      }
+      const mode = entry.before ? fs.statSync(entry.absolute).mode & 0o7777 : undefined;
+      writeAtomically(entry.absolute, entry.contents, mode);
+      done.push(entry);
+      if (done.length === CRASH_AFTER) process.kill(process.pid, 'SIGKILL');
+    }
+    fs.rmSync(journalPath);
+    return done;
+  } catch (error) {
+    const leftovers = undo(root, done, created);
+    if (journalWritten && leftovers.length === 0) fs.rmSync(journalPath, { force: true });
+    const failed = writes[done.length];
+    const what = failed ? `Could not write ${failed.relative}` : 'Could not start writing';
+    const reason = describeSystemError(error);
+    if (reason === undefined) throw error;
+    const outcome =
+      leftovers.length === 0
+        ? 'Every change of this run was undone, so the project is as it was.'
+        : `These could not be undone: ${leftovers.join(', ')}. Running the same command again undoes and redoes this run.`;
+    throw new UsageError(`${what}: ${reason}. ${outcome}`);
+  }
+}
+
+/** Reverts written entries and created folders; returns what could not be reverted. */
+function undo(root: string, written: readonly PlanEntry[], createdDirs: readonly string[]): string[] {
+  const leftovers: string[] = [];
+  for (const entry of [...written].reverse()) {
+    try {
+      if (entry.before) writeAtomically(entry.absolute, entry.before);
+      else fs.rmSync(entry.absolute, { force: true });
+    } catch {
+      leftovers.push(entry.relative);
+    }
+  }
+  for (const dir of [...createdDirs].reverse()) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // Not empty (something else is in it) or gone: leave it.
+      if (lstat(dir) !== undefined && fs.readdirSync(dir).length > 0) leftovers.push(path.relative(root, dir) || '.');
+    }
+  }
+  return leftovers;
+}
+
+export interface Recovery {
+  /** The command of the run that was cut off. */
+  command: string;
+  /** Files restored or removed. */
+  undone: number;
+  /** Files changed since that run, left alone. */
+  kept: string[];
+}
+
+/**
+ * Undoes a run that was cut off part-way in `root` (its journal is still
+ * there): files it created are removed and files it replaced are restored,
+ * unless they changed since. Returns undefined when there is no journal.
+ */
+export function recoverInterruptedRun(root: string): Recovery | undefined {
+  const journalPath = path.join(root, JOURNAL);
+  const stats = lstat(journalPath);
+  if (stats === undefined) return undefined;
+  let journal: Journal;
+  try {
+    if (!stats.isFile()) throw new Error('not a file');
+    journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as Journal;
+    if (journal.version !== 1 || !Array.isArray(journal.entries)) throw new Error('unknown format');
+  } catch {
+    throw new UsageError(
+      `${journalPath} is left from a run that was cut off, and it cannot be read.`,
+      'Check the project with git status, then delete that file and run again.',
+    );
+  }
+  const kept: string[] = [];
+  let undone = 0;
+  for (const entry of [...journal.entries].reverse()) {
+    const file = path.resolve(root, entry.path);
+    const inside = path.relative(root, file);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) continue;
+    fs.rmSync(tempPath(file), { force: true });
+    const current = lstat(file);
+    if (current === undefined || !current.isFile()) continue;
+    if (sha256(fs.readFileSync(file)) !== entry.after) {
+      kept.push(entry.path);
+      continue;
+    }
+    if (entry.action === 'update' && entry.before !== undefined) writeAtomically(file, Buffer.from(entry.before, 'base64'));
+    else fs.rmSync(file);
+    undone++;
+  }
+  for (const dir of [...(journal.directories ?? [])].reverse()) {
+    try {
+      fs.rmdirSync(path.resolve(root, dir));
+    } catch {
+      // Holds other files, or is gone.
+    }
+  }
+  fs.rmSync(journalPath);
+  return { command: journal.command, undone, kept };
+}

@@ -1,0 +1,146 @@
+/**
+ * `.yo-rc.json`: what a generated project records about itself, the contract
+ * between the generators. A later run reads it as input: through a schema
+ * built from the answers tables (each stored answer with its own rule), so a
+ * cloned project with a wrong type, an unknown kind or a path where a name
+ * belongs stops with one message naming the file and the field.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { type AnswerTable, entries, problemOf } from './answers.js';
+import { UsageError, showValue } from './errors.js';
+import { sliceNameProblem } from './naming.js';
+import type { SupportedLicense } from './licenses.js';
+import type { PythonVersion } from './versions.js';
+import { appAnswers } from '../generators/app/answers.js';
+import { type ClientKind, dynamicAnswers } from '../generators/dynamic/answers.js';
+import { partitionedAnswers } from '../generators/partitioned/answers.js';
+
+/** Key of this generator's answers in `.yo-rc.json` (yeoman stores under the package name). */
+export const CONFIG_KEY = 'generator-bytewax-connector';
+export const CONFIG_FILE = '.yo-rc.json';
+
+export type SourceEntry = { name: string; kind: 'partitioned' } | { name: string; kind: 'dynamic'; client: ClientKind };
+
+export interface ProjectConfig {
+  generatorVersion: string;
+  distName: string;
+  packageName: string;
+  description: string;
+  authorName: string;
+  authorEmail: string;
+  license: SupportedLicense;
+  python: PythonVersion;
+  ci: boolean;
+  sources: SourceEntry[];
+}
+
+/** The stored answers of a table as zod fields, each checked by its answer's rule. */
+function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodType> {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [key, spec] of entries(table)) {
+    if (!spec.store) continue;
+    fields[key] =
+      spec.type === 'boolean'
+        ? z.boolean()
+        : z.string().superRefine((value, ctx) => {
+            const problem = problemOf(spec, value, {});
+            if (problem) ctx.addIssue({ code: 'custom', message: `is ${showValue(value)}, which ${problem}` });
+          });
+  }
+  return fields;
+}
+
+const sliceName = z.string().superRefine((value, ctx) => {
+  const problem = sliceNameProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `is ${showValue(value)}, which ${problem}` });
+});
+
+const noContext = { directoryName: '', git: () => undefined };
+
+const sourceEntry = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('partitioned'), name: sliceName, ...storedFields(partitionedAnswers()) }),
+  z.object({ kind: z.literal('dynamic'), name: sliceName, ...storedFields(dynamicAnswers()) }),
+]);
+
+const projectSchema = z
+  .object({
+    generatorVersion: z.string(),
+    ...storedFields(appAnswers(noContext)),
+    sources: z.array(sourceEntry).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const project = config as unknown as ProjectConfig;
+    project.sources.forEach((source, index) => {
+      const problem = sliceNameProblem(source.name, { packageName: project.packageName, taken: project.sources.slice(0, index).map((s) => ({ name: s.name, kind: `${s.kind} source` })) });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['sources', index, 'name'], message: `is ${showValue(source.name)}, which ${problem}` });
+    });
+  });
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = [CONFIG_KEY, ...issue.path]
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+  if (issue.code === 'custom') return `${field} ${issue.message}`;
+  if (issue.code === 'invalid_union') return `${field} has an unknown kind: use one of partitioned, dynamic`;
+  return `${field}: ${issue.message}`;
+}
+
+/**
+ * The project's answers from `.yo-rc.json` data, checked. Throws a UsageError
+ * naming `file` and the first bad field.
+ */
+export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
+  const stored = (data as Record<string, unknown> | null)?.[CONFIG_KEY];
+  const result = projectSchema.safeParse(stored);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new UsageError(
+      `${file} is not a project this generator can work on: ${describeIssue(issue)}.`,
+      'Fix that field (or regenerate the project) and run again; nothing was written.',
+    );
+  }
+  // The data as the file holds it (key order included), now known to be valid.
+  const config = stored as ProjectConfig;
+  return config.sources === undefined ? { ...config, sources: [] } : config;
+}
+
+/** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */
+export function readProjectConfig(dir: string): ProjectConfig | undefined {
+  const file = path.join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}.`, 'Fix or remove it and run again; nothing was written.');
+  }
+  if (typeof data !== 'object' || data === null || !(CONFIG_KEY in data)) return undefined;
+  return parseProjectConfig(file, data);
+}
+
+/** The nearest directory at or above `start` whose `.yo-rc.json` has this generator's answers. */
+export function findProjectRoot(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, CONFIG_FILE);
+    if (fs.existsSync(file)) {
+      const text = fs.readFileSync(file, 'utf8');
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new UsageError(`${file} is not valid JSON.`, 'Fix or remove it and run again; nothing was written.');
+      }
+      if (typeof data === 'object' && data !== null && CONFIG_KEY in data) return dir;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}

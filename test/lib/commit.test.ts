@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JOURNAL, applyCommit, planCommit, preflight, recoverInterruptedRun, resolveRoot } from '../../lib/commit.js';
+import { readTree } from '../helpers/paths.js';
+
+const file = (root: string, relative: string, text: string, deliberate = false) => ({
+  path: path.join(root, relative),
+  contents: Buffer.from(text),
+  deliberate,
+});
+
+describe('lib/commit', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-commit-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('classifies new, identical, deliberately edited and conflicting files, .yo-rc.json last', () => {
+    fs.writeFileSync(path.join(root, 'same.txt'), 'same');
+    fs.writeFileSync(path.join(root, 'README.md'), 'old');
+    fs.writeFileSync(path.join(root, 'mine.txt'), 'edited by the user');
+    const plan = planCommit(root, [
+      file(root, '.yo-rc.json', '{}', true),
+      file(root, 'new/deep/file.txt', 'new'),
+      file(root, 'same.txt', 'same'),
+      file(root, 'README.md', 'new', true),
+      file(root, 'mine.txt', 'generated'),
+    ]);
+    assert.deepEqual(
+      plan.map((e) => [e.relative, e.action]),
+      [
+        ['new/deep/file.txt', 'create'],
+        ['same.txt', 'identical'],
+        ['README.md', 'update'],
+        ['mine.txt', 'conflict'],
+        ['.yo-rc.json', 'create'],
+      ],
+    );
+  });
+
+  it('refuses a path outside the root', () => {
+    assert.throws(() => planCommit(root, [file(root, '../escaped.txt', 'x')]), /Refusing to write .*escaped\.txt: it is outside the project/);
+  });
+
+  it('refuses to write through a symbolic link, file or folder, even a dangling one', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-outside-'));
+    fs.symlinkSync(path.join(outside, 'missing.py'), path.join(root, 'x.py'));
+    assert.throws(() => planCommit(root, [file(root, 'x.py', 'x')]), /x\.py is a symbolic link \(to .*missing\.py\); the generator never writes through links/);
+    fs.symlinkSync(outside, path.join(root, 'src'));
+    assert.throws(() => planCommit(root, [file(root, 'src/pkg/a.py', 'x')]), /^UsageError: src is a symbolic link/);
+    assert.deepEqual(fs.readdirSync(outside), []);
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('refuses a file where a folder is needed, and names too long for a file system', () => {
+    fs.writeFileSync(path.join(root, 'src'), 'a file');
+    assert.throws(() => planCommit(root, [file(root, 'src/pkg/a.py', 'x')]), /src is a file, but src\/pkg\/a\.py needs it to be a folder/);
+    assert.throws(() => planCommit(root, [file(root, `${'n'.repeat(256)}.py`, 'x')]), /is longer than 255 bytes/);
+    assert.throws(() => resolveRoot(path.join(root, 'src', 'project')), /src" is a file, so the project cannot be created there/);
+  });
+
+  it('writes every file, keeps the mode of replaced ones and leaves no journal', () => {
+    fs.writeFileSync(path.join(root, 'run.sh'), 'old', { mode: 0o755 });
+    const plan = planCommit(root, [file(root, 'a/b.txt', 'b'), file(root, 'run.sh', 'new', true)]);
+    preflight(plan);
+    assert.equal(applyCommit(root, plan, 'test').length, 2);
+    assert.equal(fs.readFileSync(path.join(root, 'a/b.txt'), 'utf8'), 'b');
+    assert.equal(fs.statSync(path.join(root, 'run.sh')).mode & 0o777, 0o755);
+    assert.ok(!fs.existsSync(path.join(root, JOURNAL)));
+  });
+
+  it('undoes everything when a write fails part-way, and says so', () => {
+    fs.writeFileSync(path.join(root, 'README.md'), 'original');
+    const plan = planCommit(root, [
+      file(root, 'README.md', 'changed', true),
+      file(root, 'one/a.txt', 'a'),
+      file(root, 'two/b.txt', 'b'),
+    ]);
+    const before = readTree(root);
+    // After planning, something takes the place of a folder the commit needs.
+    fs.writeFileSync(path.join(root, 'two'), 'in the way');
+    assert.throws(() => applyCommit(root, plan, 'test'), /^UsageError: Could not write two\/b\.txt: a part of the path is a file, not a directory \(ENOTDIR\)\. Every change of this run was undone/);
+    fs.rmSync(path.join(root, 'two'));
+    assert.deepEqual(readTree(root), before);
+  });
+
+  it('recovers from a run cut off part-way: created files removed, replaced ones restored, edited ones kept', () => {
+    fs.writeFileSync(path.join(root, 'README.md'), 'original');
+    const journal = {
+      version: 1,
+      command: 'generator-bytewax-connector partitioned orders',
+      directories: ['src/pkg'],
+      entries: [
+        { path: 'README.md', action: 'update', after: sha('changed'), before: Buffer.from('original').toString('base64') },
+        { path: 'src/pkg/orders.py', action: 'create', after: sha('module') },
+        { path: 'tests/test_orders.py', action: 'create', after: sha('test') },
+      ],
+    };
+    fs.writeFileSync(path.join(root, 'README.md'), 'changed');
+    fs.mkdirSync(path.join(root, 'src/pkg'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'src/pkg/orders.py'), 'module');
+    fs.writeFileSync(path.join(root, 'src/pkg/.orders.py.generator-tmp'), 'half');
+    fs.mkdirSync(path.join(root, 'tests'));
+    fs.writeFileSync(path.join(root, 'tests/test_orders.py'), 'edited since');
+    fs.writeFileSync(path.join(root, JOURNAL), JSON.stringify(journal));
+    const recovery = recoverInterruptedRun(root);
+    assert.deepEqual(recovery, { command: journal.command, undone: 2, kept: ['tests/test_orders.py'] });
+    assert.equal(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), 'original');
+    assert.ok(!fs.existsSync(path.join(root, 'src/pkg')));
+    assert.ok(!fs.existsSync(path.join(root, JOURNAL)));
+    assert.equal(recoverInterruptedRun(root), undefined);
+  });
+
+  it('stops with a message when the journal cannot be read', () => {
+    fs.writeFileSync(path.join(root, JOURNAL), 'not json');
+    assert.throws(() => recoverInterruptedRun(root), /is left from a run that was cut off, and it cannot be read/);
+  });
+});
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { parseProjectConfig } from '../../lib/project-config.js';
+
+const VALID = {
+  generatorVersion: '0.1.0',
+  distName: 'bytewax-shop',
+  packageName: 'bytewax_shop',
+  description: 'A Bytewax connector.',
+  authorName: 'Ada',
+  authorEmail: '',
+  license: 'MIT',
+  python: '3.11',
+  ci: true,
+  sources: [{ name: 'orders', kind: 'partitioned' }, { name: 'ticks', kind: 'dynamic', client: 'async' }],
+};
+
+const parse = (patch: Record<string, unknown>) =>
+  parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': { ...VALID, ...patch } });
+
+describe('lib/project-config', () => {
+  it('accepts a valid project and keeps it as written', () => {
+    assert.deepEqual(parse({}), VALID);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a path as package', { packageName: '../../../x' }, /generator-bytewax-connector\.packageName is "\.\.\/\.\.\/\.\.\/x", which is not a valid import package/],
+    ['a newline in the package', { packageName: 'shop\n      - run: curl evil' }, /packageName is "shop\\u\{a\}/],
+    ['a wrong type', { ci: 'yes' }, /generator-bytewax-connector\.ci: Invalid input: expected boolean, received string/],
+    ['a missing field', { distName: undefined }, /generator-bytewax-connector\.distName: Invalid input: expected string, received undefined/],
+    ['an unknown kind', { sources: [{ name: 'x', kind: 'sideways' }] }, /generator-bytewax-connector\.sources\[0\]\.kind has an unknown kind: use one of partitioned, dynamic\./],
+    ['a path as source name', { sources: [{ name: '../../escape', kind: 'partitioned' }] }, /sources\[0\]\.name is "\.\.\/\.\.\/escape", which is not a valid name/],
+    ['a duplicate source', { sources: [{ name: 'a', kind: 'partitioned' }, { name: 'a', kind: 'partitioned' }] }, /sources\[1\]\.name is "a", which is already used by the partitioned source "a"/],
+    ['an unknown client', { sources: [{ name: 'a', kind: 'dynamic', client: 'threads' }] }, /sources\[0\]\.client is "threads", which is not one of sync, async/],
+    ['sources that is not a list', { sources: 'orders' }, /sources: Invalid input: expected array, received string/],
+  ];
+  for (const [what, patch, message] of cases) {
+    it(`refuses ${what}, naming the file and the field`, () => {
+      assert.throws(() => parse(patch), (error: Error) => {
+        assert.equal(error.name, 'UsageError');
+        assert.match(error.message, /^\/p\/\.yo-rc\.json is not a project this generator can work on: /);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+});
