@@ -9,9 +9,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../lib/runner.js';
 
+const script = fileURLToPath(import.meta.url);
+
+/** The command the user typed to get here, for the commands we suggest. */
+function invokedAs(): string {
+  if (process.env['npm_command'] === 'exec') return 'npx generator-bytewax-connector';
+  if (script.split(path.sep).includes('node_modules')) return 'generator-bytewax-connector';
+  // Run from a clone: `node dist/cli.js` from the clone, else the full path.
+  const relative = path.relative(process.cwd(), script);
+  return `node ${relative.startsWith('..') ? script : relative}`;
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
-  distDir: path.dirname(fileURLToPath(import.meta.url)),
+  distDir: path.dirname(script),
+  invokedAs: invokedAs(),
   stdout: process.stdout,
   stderr: process.stderr,
 });

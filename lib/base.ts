@@ -60,7 +60,7 @@ function watchSignals(state: RunState, message: () => string): void {
   process.on('SIGTERM', onSignal);
 }
 
-/** Options yeoman-generator declares that mean nothing for these generators. */
+/** Options yeoman-generator declares that mean nothing for these generators (skip-install is the app's own). */
 const UNUSED_BUILTIN_OPTIONS = ['skip-cache', 'force-install', 'ask-answered'];
 
 export abstract class BaseGenerator<A extends object> extends Generator {
@@ -72,7 +72,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     // classes; any other method is a helper, never a task.
     super(args, options, { inheritTasks: true, tasksMatchingPriority: true });
     const builtin = this._options as Record<string, unknown>;
-    for (const name of [...UNUSED_BUILTIN_OPTIONS, ...(install ? [] : ['skip-install'])]) delete builtin[name];
+    for (const name of [...UNUSED_BUILTIN_OPTIONS, 'skip-install']) delete builtin[name];
     for (const [key, spec] of entries(declared)) {
       const description = helpText(spec);
       if (spec.argument) this.argument(key, { type: String, required: false, description });
@@ -80,8 +80,17 @@ export abstract class BaseGenerator<A extends object> extends Generator {
         this.option(spec.flag, { type: spec.type === 'boolean' ? Boolean : String, description, ...(spec.alias ? { alias: spec.alias } : {}) });
       }
     }
+    if (install) this.option('skip-install', { type: Boolean, description: 'Do not create .venv and install the project into it' });
     this.option('yes', { type: Boolean, alias: 'y', description: 'Never ask: take the default of every answer not given' });
     this.option('force', { type: Boolean, description: 'Overwrite files you changed without asking' });
+    this.description = (this.constructor as { help?: { summary: string } }).help?.summary ?? '';
+  }
+
+  /** The command that runs `generator` the way the user ran this one (runner or yo). */
+  protected commandFor(generator: string): string {
+    const invokedAs = readOption<string>(this.options, 'invokedAs');
+    if (invokedAs !== undefined) return generator === 'app' ? invokedAs : `${invokedAs} ${generator}`;
+    return generator === 'app' ? 'yo bytewax-connector' : `yo bytewax-connector:${generator}`;
   }
 
   protected get yes(): boolean {

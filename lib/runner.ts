@@ -1,44 +1,117 @@
 /**
  * The runner behind `npx generator-bytewax-connector [generator] [args]`: runs
  * this package's generators with yeoman-environment directly, so it needs no
- * global `yo` and works as root and in CI. Arguments and `--help` come from
- * each generator's own declarations through yeoman-environment's commander
- * command. `bin/cli.ts` calls it for the process; tests call it in-process.
+ * global `yo` and works as root and in CI. Its `--help` lists the generator's
+ * own options (from its answers table), never yeoman's internals.
+ * `bin/cli.ts` calls it for the process; tests call it in-process.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { TerminalAdapter } from '@yeoman/adapter';
-import { addEnvironmentOptions, createEnv } from 'yeoman-environment';
-import { isUsageError } from './errors.js';
+import { Command, Option } from 'commander';
+import { closest, distance } from 'fastest-levenshtein';
+import { createEnv } from 'yeoman-environment';
+import { UsageError, isUsageError, showValue } from './errors.js';
 import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
 import PartitionedGenerator from '../generators/partitioned/index.js';
+
+/** What `--help` says of a generator: one line, and examples to copy. */
+export interface GeneratorHelp {
+  readonly summary: string;
+  readonly examples: readonly string[];
+}
 
 export const GENERATORS = {
   app: AppGenerator,
   partitioned: PartitionedGenerator,
   dynamic: DynamicGenerator,
   ci: CiGenerator,
-} as const;
+} as const satisfies Record<string, { help: GeneratorHelp }>;
 type GeneratorName = keyof typeof GENERATORS;
 
 export interface RunnerIo {
   cwd: string;
   /** The built package's `dist/`, where each generator's templates are. */
   distDir: string;
+  /** How the user ran this program, for the commands the generators suggest. */
+  invokedAs?: string;
   stdin?: Readable;
   stdout: Writable;
   stderr: Writable;
 }
 
+interface OptionSpec {
+  type: unknown;
+  alias?: string;
+  description?: string;
+  hide?: boolean;
+}
+
+/** A commander command with the generator's own arguments and options, in their declared order. */
+function commandFor(name: GeneratorName, invokedAs: string, declared: { _arguments: Array<{ name: string; description?: string }>; _options: Record<string, OptionSpec> }): Command {
+  const { help } = GENERATORS[name];
+  const command = new Command(name === 'app' ? invokedAs : `${invokedAs} ${name}`)
+    .description(help.summary)
+    .helpOption('-h, --help', 'Show this help')
+    .allowExcessArguments(false)
+    .exitOverride();
+  for (const argument of declared._arguments) command.argument(`[${argument.name}]`, argument.description);
+  for (const [flag, spec] of Object.entries(declared._options)) {
+    if (flag === 'help' || spec.hide) continue;
+    const short = spec.alias ? `-${spec.alias}, ` : '';
+    if (spec.type === Boolean) {
+      command.addOption(new Option(`${short}--${flag}`, spec.description));
+      command.addOption(new Option(`--no-${flag}`).hideHelp());
+    } else {
+      command.addOption(new Option(`${short}--${flag} <value>`, spec.description));
+    }
+  }
+  const examples = help.examples.map((example) => `  ${command.name()} ${example}`).join('\n');
+  command.addHelpText('after', `\nExamples:\n${examples}\n\nOther generators: ${Object.keys(GENERATORS).filter((g) => g !== name).join(', ')} (\`${invokedAs} <generator> --help\`).`);
+  return command;
+}
+
+function packageVersion(distDir: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(distDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The generator a command line names. An unknown first word that is close to
+ * a generator's name is a typo, never the name of a new project's directory.
+ */
+function chooseGenerator(args: string[], cwd: string, invokedAs: string): GeneratorName {
+  const first = args[0];
+  if (first === undefined || first.startsWith('-')) return 'app';
+  if (first in GENERATORS) {
+    args.shift();
+    return first as GeneratorName;
+  }
+  const names = Object.keys(GENERATORS);
+  const nearest = closest(first, names);
+  // One edit per four letters of the name: `partitoned`, `dynamc`, `sinc`, but not `x`.
+  const typo = distance(first, nearest) <= Math.max(1, Math.floor(nearest.length / 4));
+  if (typo && !fs.existsSync(path.resolve(cwd, first))) {
+    throw new UsageError(
+      `There is no generator ${showValue(first)}: did you mean "${nearest}"?`,
+      `To create a project in a directory of that name, run \`${invokedAs} app ${first}\`.`,
+    );
+  }
+  return 'app';
+}
+
 /** Runs one command line; resolves to the exit status. */
 export async function runCli(argv: string[], io: RunnerIo): Promise<number> {
+  const invokedAs = io.invokedAs ?? 'generator-bytewax-connector';
   const args = [...argv];
-  const first = args[0] as GeneratorName | undefined;
-  const chosen: GeneratorName = first !== undefined && first in GENERATORS ? first : 'app';
-  if (chosen === first) args.shift();
   try {
+    if (args[0] === '--version' || args[0] === '-V') {
+      io.stdout.write(`${packageVersion(io.distDir)}\n`);
+      return 0;
+    }
+    const chosen = chooseGenerator(args, io.cwd, invokedAs);
     const adapter = new TerminalAdapter({
       stdin: (io.stdin ?? process.stdin) as NodeJS.ReadStream,
       stdout: io.stdout as NodeJS.WriteStream,
@@ -52,16 +125,11 @@ export async function runCli(argv: string[], io: RunnerIo): Promise<number> {
       });
     }
     const meta = env.getGeneratorMeta(`bytewax-connector:${chosen}`)!;
-    const command = addEnvironmentOptions();
-    command
-      .name(`generator-bytewax-connector ${chosen}`)
-      .description(`Run the ${chosen} generator (generators: ${Object.keys(GENERATORS).join(', ')}; app is the default)`)
-      .allowExcessArguments(false)
-      .exitOverride()
-      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-    command.registerGenerator(await meta.instantiateHelp());
-    command.action(async function (this: typeof command) {
-      const instance = await meta.instantiate(this.args, this.opts());
+    const command = commandFor(chosen, invokedAs, (await meta.instantiateHelp()) as never);
+    command.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    command.action(async function (this: Command) {
+      const options = { ...this.opts(), invokedAs };
+      const instance = await meta.instantiate(this.args, options);
       await env.runGenerator(instance);
     });
     await command.parseAsync(args, { from: 'user' });

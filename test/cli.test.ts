@@ -11,7 +11,8 @@ function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env },
+    // npm_command: as if run directly, not through npx (which mocha may have been).
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', npm_command: '', ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -30,6 +31,36 @@ describe('runner (generator-bytewax-connector bin)', () => {
       '--python', '--partitioned', '--dynamic', '--client', '--ci', '--yes', '--skip-install', '[directory]']) {
       assert.ok(stdout.includes(flag), `${flag} missing from --help:\n${stdout}`);
     }
+  });
+
+  it('--help shows the generator\'s own options and examples, none of yeoman\'s internals', () => {
+    const { stdout } = runCli(['--help'], work);
+    assert.match(stdout, /^Create a Bytewax connector project/m);
+    assert.match(stdout, /Examples:\n {2}node \S+ my-connector --author-name "Ada Lovelace" --partitioned orders/);
+    for (const internal of ['--cwd', '--skip-cache', '--dry-run', '--whitespace', '--bail', '--skip-yo-resolve', '--ask-answered', '--force-install', '--local-config-only']) {
+      assert.ok(!stdout.includes(internal), `${internal} in --help`);
+    }
+    const sub = runCli(['partitioned', '--help'], work).stdout;
+    assert.ok(!sub.includes('--skip-install'), 'a slice installs nothing');
+    assert.match(sub, /Examples:\n {2}node \S+ partitioned orders/);
+  });
+
+  it('--version prints the package version', () => {
+    const { status, stdout } = runCli(['--version'], work);
+    assert.equal(status, 0);
+    assert.equal(stdout.trim(), JSON.parse(fs.readFileSync(path.join(path.dirname(CLI), '..', 'package.json'), 'utf8')).version);
+  });
+
+  it('a first word close to a generator name is a typo, never a new project directory', () => {
+    for (const [typo, meant] of [['partitoned', 'partitioned'], ['dynamc', 'dynamic'], ['cj', 'ci']]) {
+      const { status, stderr } = runCli([typo!, '--yes', '--author-name', 'A', '--skip-install'], work);
+      assert.equal(status, 1);
+      assert.match(stderr, new RegExp(`^error: There is no generator "${typo}": did you mean "${meant}"\\?\nTo create a project in a directory of that name, run \`.* app ${typo}\`\\.$`, 'm'));
+    }
+    assert.deepEqual(listFiles(work), []);
+    // A directory of that name that exists is the user's choice.
+    fs.mkdirSync(path.join(work, 'dynamc'));
+    assert.equal(runCli(['dynamc', '--yes', '--author-name', 'A', '--skip-install', '--no-git'], work).status, 0);
   });
 
   it('<generator> --help describes that generator', () => {
@@ -69,8 +100,9 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.equal(status, 0, stderr);
     assert.ok(fs.existsSync(path.join(work, 'made', 'pyproject.toml')));
     // Yeoman logs to stderr, keeping stdout for data.
-    assert.match(stderr, /Next steps:\n {2}cd made\n/);
-    assert.doesNotMatch(stderr, /package manager install/);
+    assert.match(stderr, /Created bytewax-made in made\.\nNext steps:\n {2}cd made\n/);
+    assert.match(stderr, /\n {2}node \S+cli\.js partitioned <name> +# add a source/);
+    assert.doesNotMatch(stderr, /package manager install|customInstallTask|An error occured|\bforce\b/);
   });
 
   it('re-run without a terminal refuses to overwrite an edited file, and --force overwrites it', () => {

@@ -72,9 +72,9 @@ describe('safety', () => {
   describe('a tampered .yo-rc.json is refused, naming the file and the field', () => {
     let project: string;
     beforeEach(async () => {
-      project = await makeProject({ ci: true });
+      // In the test's own folder, so that a write beside the project would show.
+      project = await makeProject({ ci: true }, work);
     });
-    afterEach(() => fs.rmSync(project, { recursive: true, force: true }));
 
     const cases: Array<[string, (config: Record<string, unknown>) => void, string, RegExp]> = [
       ['a package that climbs out of the project', (c) => (c['packageName'] = '../../../x'), 'partitioned', /packageName is "\.\.\/\.\.\/\.\.\/x", which is not a valid import package/],

@@ -33,6 +33,7 @@ export interface AppAnswers {
   client: ClientKind;
   startSource: StartSource;
   sourceName?: string;
+  git: boolean;
 }
 
 export interface AppContext {
@@ -196,6 +197,14 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       prompt: { message: 'Add GitHub Actions CI and PyPI release workflows?' },
       default: () => fromStore(stored?.ci) ?? { value: true },
       store: true,
+    },
+    git: {
+      type: 'boolean',
+      flag: 'git',
+      label: 'git repository',
+      description: 'Make a new project a git repository with a first commit (--no-git to leave it)',
+      defaultText: 'yes, unless it is inside another repository',
+      default: () => ({ value: true }),
     },
   };
 }

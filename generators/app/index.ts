@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import { readOption } from '../../lib/answers.js';
@@ -6,6 +7,7 @@ import { BaseGenerator } from '../../lib/base.js';
 import { resolveRoot } from '../../lib/commit.js';
 import { UsageError } from '../../lib/errors.js';
 import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/escape.js';
+import { enclosingRepository, gitAvailable, initRepository } from '../../lib/git.js';
 import { installByHand, installProject } from '../../lib/install.js';
 import { spdxExpression } from '../../lib/licenses.js';
 import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
@@ -32,9 +34,19 @@ const DECLARED = appAnswers({ directoryName: '', git: () => undefined });
 
 /** Writes a new connector project, or brings an existing one up to date with changed answers. */
 export default class AppGenerator extends BaseGenerator<AppAnswers> {
+  static readonly help = {
+    summary: 'Create a Bytewax connector project: a Python package with sources, contract tests, examples and CI.',
+    examples: [
+      'my-connector --author-name "Ada Lovelace" --partitioned orders',
+      'my-connector --yes --dynamic events --client async --no-ci',
+    ],
+  };
+
   #root = '';
   #stored: ProjectConfig | undefined;
   #config!: ProjectConfig;
+  /** Whether the install step made a working .venv. */
+  #installed = false;
 
   constructor(args: string[], options: Generator['options']) {
     super(args, options, DECLARED, { install: true });
@@ -89,7 +101,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
 
   async configuring(): Promise<void> {
     writeProjectConfig(this, this.#root, this.#config);
-    const composed = { projectRoot: this.#root, yes: true, force: this.force, skipInstall: true };
+    const composed = { projectRoot: this.#root, yes: true, force: this.force, skipInstall: true, invokedAs: readOption(this.options, 'invokedAs') };
     for (const source of this.#newSources()) {
       const options = source.kind === 'dynamic' ? { ...composed, client: source.client } : composed;
       const Generator = source.kind === 'dynamic' ? DynamicGenerator : PartitionedGenerator;
@@ -120,26 +132,71 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   }
 
   async install(): Promise<void> {
+    await this.#initGit();
+    this.#installed = false;
     if (readOption<boolean>(this.options, 'skip-install')) return;
     this.runState.phase = 'installing';
     this.runState.installByHand = installByHand(this.#root, this.#config.python);
-    await installProject(this.#root, this.#config.python, { log: (message) => this.log(message), children: this.runState.children });
+    this.#installed = await installProject(this.#root, this.#config.python, {
+      log: (message) => this.log(message),
+      children: this.runState.children,
+    });
     this.runState.phase = 'done';
   }
 
+  /**
+   * A new project becomes a git repository with a first commit, unless
+   * --no-git, or git is missing, or it sits inside another repository and
+   * nobody said yes to nesting one (--git, or the question in a terminal).
+   */
+  async #initGit(): Promise<void> {
+    if (!this.answers.git || this.#stored !== undefined || fs.existsSync(path.join(this.#root, '.git'))) return;
+    if (!gitAvailable()) {
+      this.log('git is not installed, so the project is not a git repository yet.');
+      return;
+    }
+    const outer = enclosingRepository(this.#root);
+    if (outer !== undefined && readOption(this.options, 'git') === undefined) {
+      let nest = false;
+      if (this.canPrompt()) {
+        ({ nest } = await this.prompt<{ nest: boolean }>({
+          type: 'confirm',
+          name: 'nest',
+          message: `The project is inside the git repository ${outer}. Make it a repository of its own?`,
+          default: false,
+        } as never));
+      }
+      if (!nest) {
+        this.log(`The project is inside the git repository ${outer}, so it was not made a repository of its own (--git does).`);
+        return;
+      }
+    }
+    const failure = initRepository(
+      this.#root,
+      { name: this.#config.authorName, email: this.#config.authorEmail },
+      `Create ${this.#config.distName} with generator-bytewax-connector ${this.#config.generatorVersion}`,
+    );
+    this.log(failure === undefined ? 'Made the project a git repository with a first commit.' : `Could not make the project a git repository:\n${failure}`);
+  }
+
+  /** One "Next steps" block: for where the user is, how they ran us, and what the project has. */
   end(): void {
     const relative = path.relative(this.env.cwd, this.#root);
     const where = relative === '' ? 'the current directory' : relative;
-    const sources = this.#config.sources.length > 0 ? this.#config.sources : this.#newSources();
+    const sources = [...this.#config.sources, ...this.#newSources()];
+    const has = sources.map((s) => `${s.kind} source ${s.name}`);
+    if (this.#config.ci) has.push('CI workflows');
+    const column = (command: string, note: string) => `  ${command.padEnd(44)} # ${note}`;
     const lines = [
       '',
-      `Created ${this.#config.distName} in ${where}. Next steps:`,
-      relative === '' ? undefined : `  cd ${relative}`,
-      readOption<boolean>(this.options, 'skip-install') ? "  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'" : undefined,
-      '  . .venv/bin/activate',
-      '  pytest                      # the contract tests of every source',
-      ...sources.map((s) => `  python -m bytewax.run examples.${s.name}:flow -w 2`),
-      sources.length === 0 ? '  yo bytewax-connector:partitioned <name>   # add a source' : undefined,
+      `Created ${this.#config.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
+      'Next steps:',
+      relative === '' ? undefined : `  cd ${relative.includes(' ') ? JSON.stringify(relative) : relative}`,
+      this.#installed ? undefined : column("python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'", 'install'),
+      column('. .venv/bin/activate', 'then, in that shell:'),
+      column('pytest', sources.length > 0 ? 'the contract tests of every source' : 'the package tests'),
+      ...sources.map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
+      sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).join('\n'));

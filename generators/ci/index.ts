@@ -39,6 +39,11 @@ type CiAnswers = Record<never, never>;
 
 /** Adds GitHub Actions: CI on every change, and PyPI releases by trusted publishing. */
 export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
+  static readonly help = {
+    summary: 'Add GitHub Actions to the project: CI on every change, PyPI releases by trusted publishing.',
+    examples: ['ci'],
+  };
+
   constructor(args: string[], options: Generator['options']) {
     super(args, options, {});
   }

@@ -5,6 +5,11 @@ import { type DynamicAnswers, dynamicAnswers } from './answers.js';
 
 /** Adds a DynamicSource: one stateless reader per worker, with a sync or async client. */
 export default class DynamicGenerator extends SourceSliceGenerator<DynamicAnswers> {
+  static readonly help = {
+    summary: 'Add a DynamicSource to the project: one stateless reader per worker, with a sync or async client.',
+    examples: ['events', 'ticks --client async'],
+  };
+
   protected readonly kind = 'dynamic';
 
   constructor(args: string[], options: Generator['options']) {

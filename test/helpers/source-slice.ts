@@ -7,8 +7,8 @@ import { runGenerator } from './run.js';
 
 
 /** A fresh generated project without sources (package `bytewax_shop`). */
-export async function makeProject(extra: Record<string, unknown> = {}): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-slice-'));
+export async function makeProject(extra: Record<string, unknown> = {}, parent = os.tmpdir()): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(parent, 'bytewax-slice-'));
   await runGenerator('app')
     .cd(dir)
     .withOptions({ yes: true, skipInstall: true, name: 'bytewax-shop', authorName: 'Ada', ci: false, ...extra });
