@@ -2,17 +2,16 @@
 /**
  * `npx generator-bytewax-connector [generator] [args] [options]` (see
  * lib/runner.ts). The build bundles this file with everything it imports into
- * dist/cli.js for start-up time; the generators' templates stay beside their
- * built files in dist/generators/.
+ * dist/runner.js for start-up time, loaded by the small bin dist/cli.js; the
+ * generators' templates stay beside their built files in dist/generators/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../lib/runner.js';
 
-const script = fileURLToPath(import.meta.url);
-
 /** The command the user typed to get here, for the commands we suggest. */
 function invokedAs(): string {
+  const script = path.resolve(process.argv[1] ?? 'dist/cli.js');
   if (process.env['npm_command'] === 'exec') return 'npx generator-bytewax-connector';
   if (script.split(path.sep).includes('node_modules')) return 'generator-bytewax-connector';
   // Run from a clone: `node dist/cli.js` from the clone, else the full path.
@@ -22,7 +21,7 @@ function invokedAs(): string {
 
 process.exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
-  distDir: path.dirname(script),
+  distDir: path.dirname(fileURLToPath(import.meta.url)),
   invokedAs: invokedAs(),
   stdout: process.stdout,
   stderr: process.stderr,

@@ -194,14 +194,17 @@ function tempPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.generator-tmp`);
 }
 
-/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+/**
+ * Writes through a temporary file and a rename, so a reader never sees half a
+ * file. No fsync: the journal covers a killed process, which is what cuts a
+ * run short here; a power cut may lose the newest files, as for any editor.
+ */
 function writeAtomically(file: string, contents: Buffer, mode?: number): void {
   const temp = tempPath(file);
   fs.rmSync(temp, { force: true });
   const fd = fs.openSync(temp, 'wx', mode ?? 0o666);
   try {
     fs.writeFileSync(fd, contents);
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

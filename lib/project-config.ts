@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type AnswerTable, entries, problemOf } from './answers.js';
 import { UsageError, showValue } from './errors.js';
 import { sliceNameProblem } from './naming.js';
@@ -37,25 +37,26 @@ export interface ProjectConfig {
 }
 
 /** The stored answers of a table as zod fields, each checked by its answer's rule. */
-function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodType> {
-  const fields: Record<string, z.ZodType> = {};
+/** A string checked by `problem`, with the value and the problem as the message. */
+function ruledString(problem: (value: string) => string | undefined): z.ZodMiniType<string> {
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      const found = problem(value);
+      if (found) ctx.issues.push({ code: 'custom', input: value, message: `is ${showValue(value)}, which ${found}` });
+    }),
+  );
+}
+
+function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
+  const fields: Record<string, z.ZodMiniType> = {};
   for (const [key, spec] of entries(table)) {
     if (!spec.store) continue;
-    fields[key] =
-      spec.type === 'boolean'
-        ? z.boolean()
-        : z.string().superRefine((value, ctx) => {
-            const problem = problemOf(spec, value, {});
-            if (problem) ctx.addIssue({ code: 'custom', message: `is ${showValue(value)}, which ${problem}` });
-          });
+    fields[key] = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
   }
   return fields;
 }
 
-const sliceName = z.string().superRefine((value, ctx) => {
-  const problem = sliceNameProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `is ${showValue(value)}, which ${problem}` });
-});
+const sliceName = ruledString((value) => sliceNameProblem(value));
 
 const noContext = { directoryName: '', git: () => undefined };
 
@@ -68,23 +69,42 @@ const projectSchema = z
   .object({
     generatorVersion: z.string(),
     ...storedFields(appAnswers(noContext)),
-    sources: z.array(sourceEntry).default([]),
+    sources: z._default(z.array(sourceEntry), []),
   })
-  .superRefine((config, ctx) => {
-    const project = config as unknown as ProjectConfig;
-    project.sources.forEach((source, index) => {
-      const problem = sliceNameProblem(source.name, { packageName: project.packageName, taken: project.sources.slice(0, index).map((s) => ({ name: s.name, kind: `${s.kind} source` })) });
-      if (problem) ctx.addIssue({ code: 'custom', path: ['sources', index, 'name'], message: `is ${showValue(source.name)}, which ${problem}` });
-    });
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      const project = config as unknown as ProjectConfig;
+      project.sources.forEach((source, index) => {
+        const taken = project.sources.slice(0, index).map((s) => ({ name: s.name, kind: `${s.kind} source` }));
+        const problem = sliceNameProblem(source.name, { packageName: project.packageName, taken });
+        if (problem) {
+          ctx.issues.push({ code: 'custom', input: source.name, path: ['sources', index, 'name'], message: `is ${showValue(source.name)}, which ${problem}` });
+        }
+      });
+    }),
+  );
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+const EXPECTED: Record<string, string> = { boolean: 'true or false', string: 'text', array: 'a list', object: 'an object' };
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value === 'boolean' ? 'a boolean' : `a ${typeof value}`} (${showValue(value)})`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, stored: unknown): string {
   const field = [CONFIG_KEY, ...issue.path]
     .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
     .join('');
   if (issue.code === 'custom') return `${field} ${issue.message}`;
   if (issue.code === 'invalid_union') return `${field} has an unknown kind: use one of partitioned, dynamic`;
-  return `${field}: ${issue.message}`;
+  if (issue.code === 'invalid_type') {
+    const value = issue.path.reduce<unknown>((at, part) => (at as Record<PropertyKey, unknown> | undefined)?.[part], stored);
+    if (value === undefined) return `${field} is missing`;
+    return `${field} is ${describeValue(value)}, not ${EXPECTED[issue.expected] ?? issue.expected}`;
+  }
+  return `${field} is not valid (${issue.code})`;
 }
 
 /**
@@ -97,7 +117,7 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new UsageError(
-      `${file} is not a project this generator can work on: ${describeIssue(issue)}.`,
+      `${file} is not a project this generator can work on: ${describeIssue(issue, stored)}.`,
       'Fix that field (or regenerate the project) and run again; nothing was written.',
     );
   }

