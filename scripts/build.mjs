@@ -3,7 +3,7 @@
 // the runner into one file: loading yeoman-environment's ~900 modules one by
 // one is most of a run's start-up time.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -52,27 +52,31 @@ function dropLodashField(file, text) {
   if (!LODASH_FIELD.test(text)) throw new Error('yeoman-generator no longer sets `_ = _;`: update scripts/build.mjs');
   return text.replace(LODASH_FIELD, '    _ = undefined;');
 }
-// Bundled modules that read files beside themselves (their package.json) through
-// import.meta.url get their original module's URL instead of the bundle's,
-// found at run time wherever npm installed the package.
-const originalModuleUrls = {
-  name: 'original-module-urls',
+// Bundled modules that read files beside themselves through import.meta.url
+// (yeoman-environment its package.json, for one) get a path under
+// dist/vendor/<package>/ instead of the bundle's own, and their package.json
+// is copied there: the runner's bundled packages need not be installed.
+const vendored = new Map();
+const vendorModuleUrls = {
+  name: 'vendor-module-urls',
   setup(esbuild) {
     esbuild.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async (args) => {
       const text = dropLodashField(args.path, await readFile(args.path, 'utf8'));
       if (!text.includes('import.meta.url')) return undefined;
-      const parts = args.path.split(/[\\/]node_modules[\\/]/).pop().split(/[\\/]/);
+      const [before, after] = splitAtLastNodeModules(args.path);
+      const parts = after.split(/[\\/]/);
       const nameLength = parts[0].startsWith('@') ? 2 : 1;
-      const name = JSON.stringify(parts.slice(0, nameLength).join('/'));
-      const subpath = JSON.stringify(parts.slice(nameLength).join('/'));
-      return {
-        contents: text.replaceAll('import.meta.url', `__bundleModuleUrl(${name}, ${subpath})`),
-        loader: 'js',
-        resolveDir: path.dirname(args.path),
-      };
+      const name = parts.slice(0, nameLength).join('/');
+      vendored.set(name, path.join(before, 'node_modules', ...parts.slice(0, nameLength), 'package.json'));
+      const url = `new URL(${JSON.stringify(`./vendor/${parts.join('/')}`)}, import.meta.url).href`;
+      return { contents: text.replaceAll('import.meta.url', url), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };
+function splitAtLastNodeModules(file) {
+  const at = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  return [file.slice(0, at), file.slice(at + `${path.sep}node_modules${path.sep}`.length)];
+}
 await build({
   entryPoints: [path.join(dist, 'bin', 'cli.js')],
   outfile: path.join(dist, 'runner.js'),
@@ -80,7 +84,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [unusedModules, originalModuleUrls],
+  plugins: [unusedModules, vendorModuleUrls],
   // CommonJS dependencies inside an ES module bundle still expect these.
   banner: {
     js: [
@@ -89,29 +93,16 @@ await build({
       'const require = __bundleRequire(import.meta.url);',
       'const __bundleFilename = __bundleFileURLToPath(import.meta.url);',
       "const __bundleDirname = __bundleFilename.slice(0, __bundleFilename.lastIndexOf('/'));",
-      "import { existsSync as __bundleExists, readFileSync as __bundleRead } from 'node:fs';",
-      "import { dirname as __bundleParent, join as __bundleJoin } from 'node:path';",
-      "import { pathToFileURL as __bundlePathToFileURL } from 'node:url';",
-      'const __bundleModuleUrl = (name, subpath) => {',
-      '  try {',
-      '    let dir = __bundleParent(require.resolve(name));',
-      "    for (;;) {",
-      "      const manifest = __bundleJoin(dir, 'package.json');",
-      "      if (__bundleExists(manifest) && JSON.parse(__bundleRead(manifest, 'utf8')).name === name) break;",
-      '      if (__bundleParent(dir) === dir) throw new Error(name);',
-      '      dir = __bundleParent(dir);',
-      '    }',
-      '    return __bundlePathToFileURL(__bundleJoin(dir, subpath)).href;',
-      '  } catch {',
-      '    return import.meta.url;',
-      '  }',
-      '};',
     ].join('\n'),
   },
   define: { __filename: '__bundleFilename', __dirname: '__bundleDirname' },
   logLevel: 'warning',
 });
 rmSync(path.join(dist, 'bin'), { recursive: true });
+for (const [name, manifest] of vendored) {
+  mkdirSync(path.join(dist, 'vendor', name), { recursive: true });
+  cpSync(manifest, path.join(dist, 'vendor', name, 'package.json'));
+}
 // The bin: turns on Node's compile cache (22.1 and later) before the bundle is
 // loaded, so later runs skip compiling its ~2.6 MB again.
 writeFileSync(
