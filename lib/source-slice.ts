@@ -15,6 +15,9 @@ import { addExports, insertSection, NO_SOURCES_YET, SOURCES_MARKER } from './pro
  * the generator's templates, and registering it in the package exports, the
  * README and `.yo-rc.json`. A subclass names its kind and may add options.
  */
+/** The demo package's `__init__.py`, kept with the app's templates (relative to a slice's templates). */
+const DEMO_INIT_TEMPLATE = '../../app/templates/src/package/demo/__init__.py';
+
 export abstract class SourceSliceGenerator extends Generator {
   #kind: SourceKind;
   #project!: ProjectConfig;
@@ -86,10 +89,15 @@ export abstract class SourceSliceGenerator extends Generator {
     for (const [template, target] of this.#files(this.#name)) {
       this.fs.copyTpl(this.templatePath(template), this.destinationPath(target), context);
     }
+    // The demo package's __init__.py is the same for every source: the first
+    // source writes it, later ones leave it (and any edit to it) alone.
+    const demoInit = this.destinationPath('src', project.packageName, 'demo', '__init__.py');
+    if (!this.fs.exists(demoInit)) this.fs.copy(this.templatePath(DEMO_INIT_TEMPLATE), demoInit);
 
     const initPath = this.destinationPath('src', project.packageName, '__init__.py');
     const init = this.fs.read(initPath, { defaults: '' }) ?? '';
-    const names = [`${className}Partition`, `${className}Source`];
+    // Partition classes are an implementation detail, as in Bytewax's own connectors.
+    const names = [`${className}Source`];
     const exported = addExports(init, this.#name, names);
     if (exported === undefined) {
       this.log(
@@ -119,7 +127,8 @@ export abstract class SourceSliceGenerator extends Generator {
 
   end(): void {
     this.log(
-      `Added the ${this.#kind} source ${this.#name}: src/${this.#project.packageName}/${this.#name}.py, ` +
+      `Added the ${this.#kind} source ${this.#name}: src/${this.#project.packageName}/${this.#name}.py ` +
+        `(its demo upstream in src/${this.#project.packageName}/demo/${this.#name}.py), ` +
         `tests/test_${this.#name}.py and examples/${this.#name}.py. Try it:\n` +
         `  python -m bytewax.run examples.${this.#name}:flow -w 2\n  pytest tests/test_${this.#name}.py`,
     );
@@ -129,6 +138,7 @@ export abstract class SourceSliceGenerator extends Generator {
     const { packageName } = this.#project;
     return [
       ['source.py.ejs', `src/${packageName}/${name}.py`],
+      ['demo.py.ejs', `src/${packageName}/demo/${name}.py`],
       ['test_source.py.ejs', `tests/test_${name}.py`],
       ['example.py.ejs', `examples/${name}.py`],
     ];
