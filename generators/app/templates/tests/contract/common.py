@@ -337,6 +337,74 @@ def call_with_deadline(what: str, fn: Callable[[], T], deadline: timedelta) -> T
         caller.close()
 
 
+READ_DEADLINE = timedelta(seconds=10)
+"""Longest time a partition driven by hand may take to deliver what it must."""
+
+QUIET = timedelta(seconds=1)
+"""How long a partition driven by hand may return nothing while records it
+must deliver are stored (or, at the end of data, before it ends). They were
+all stored before the reading began, so a correct source returns them on its
+next calls; nothing for a whole second (10 poll intervals here) means lost."""
+
+
+def read_by_hand(
+    next_batch: Callable[[], list[X]],
+    next_awake: Callable[[], datetime | None],
+    *,
+    what: str,
+    count: int | None,
+    on_batch: Callable[[list[X]], object] = lambda batch: None,
+) -> list[X]:
+    """Call `next_batch` as the runtime would, honouring `next_awake`.
+
+    With `count`, the source tails: call until `count` items came, then once
+    more, which must return nothing (the upstream holds no more). Without it,
+    call until `StopIteration` (the source must end). Either way, a partition
+    that returns nothing for `QUIET` in a row fails, as does one that takes
+    longer than `READ_DEADLINE` in all.
+
+    Returns:
+        Every item, in order.
+    """
+    items: list[X] = []
+    started = time.monotonic()
+    quiet_since: float | None = None
+    while count is None or len(items) < count:
+        now = time.monotonic()
+        got = f"{what} delivered {len(items)} of {count or 'all'} items"
+        assert now - started < READ_DEADLINE.total_seconds(), (
+            f"{got} within {READ_DEADLINE}"
+        )
+        try:
+            batch = next_batch()
+        except StopIteration:
+            if count is None:
+                return items
+            msg = f"{got}, then ended although it tails (does not stop at the end)"
+            raise AssertionError(msg) from None
+        if batch:
+            items += batch
+            quiet_since = None
+            on_batch(batch)
+            continue
+        quiet_since = quiet_since or now
+        waited = now - quiet_since
+        assert waited < QUIET.total_seconds(), (
+            f"{got}, then nothing for {waited:.1f} s"
+            + ("" if count else " without ending")
+        )
+        awake = next_awake()
+        cap = datetime.now(timezone.utc) + QUIET
+        wait_until(None if awake is None else min(awake, cap))
+    try:
+        extra = next_batch()
+    except StopIteration:
+        msg = f"{what} ended after its {count} items although it tails"
+        raise AssertionError(msg) from None
+    assert extra == [], f"{what} returned items beyond the {count} stored: {extra}"
+    return items
+
+
 # --- Counting clients -------------------------------------------------------
 
 

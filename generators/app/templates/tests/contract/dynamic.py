@@ -51,6 +51,7 @@ from tests.contract.common import (
     describe_chain,
     error_of,
     forbid_sleep_in_next_batch,
+    read_by_hand,
     run_module,
     timed_next_batch,
     wait_until,
@@ -62,9 +63,6 @@ C = TypeVar("C")
 
 STEP_ID = "contract_step"
 """The `step_id` passed to `build` when a check drives a partition by hand."""
-
-READ_DEADLINE = timedelta(seconds=10)
-"""Longest time a partition driven by hand may take to deliver what it must."""
 
 QUIET_POLLS = 10
 """Empty calls in a row after which a worker whose data was all seeded before
@@ -181,43 +179,22 @@ class _Check(Generic[U, X, C]):
         self.caller.call(what, part.close)
 
     def read(self, part: StatelessSourcePartition[X], count: int) -> list[X]:
-        """Call `next_batch` as the runtime would until `count` items came.
-
-        Then one more call must return nothing: the upstream holds no more.
-        """
-        items: list[X] = []
-        deadline = time.monotonic() + READ_DEADLINE.total_seconds()
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"got {len(items)} of {count} items within {READ_DEADLINE}"
-            try:
-                batch = self.next_batch(part)
-            except StopIteration:
-                msg = f"the partition ended after {len(items)} of {count} items"
-                raise AssertionError(msg) from None
-            if batch:
-                items += batch
-            elif len(items) >= count:
-                return items
-            else:
-                awake = self.next_awake(part)
-                cap = datetime.now(timezone.utc) + timedelta(seconds=left)
-                wait_until(None if awake is None else min(awake, cap))
+        """Read `count` items by hand (see `common.read_by_hand`)."""
+        return read_by_hand(
+            lambda: self.next_batch(part),
+            lambda: self.next_awake(part),
+            what="the partition",
+            count=count,
+        )
 
     def drain_to_end(self, part: StatelessSourcePartition[X]) -> list[X]:
-        """Call `next_batch` until `StopIteration` (an upstream that ended)."""
-        items: list[X] = []
-        deadline = time.monotonic() + READ_DEADLINE.total_seconds()
-        while time.monotonic() < deadline:
-            try:
-                batch = self.next_batch(part)
-            except StopIteration:
-                return items
-            items += batch
-            if not batch:
-                wait_until(self.next_awake(part))
-        msg = f"the partition did not end within {READ_DEADLINE} after the upstream did"
-        raise AssertionError(msg)
+        """Read by hand until `StopIteration` (an upstream that ended)."""
+        return read_by_hand(
+            lambda: self.next_batch(part),
+            lambda: self.next_awake(part),
+            what="the partition of an upstream that ended",
+            count=None,
+        )
 
 
 @contextmanager

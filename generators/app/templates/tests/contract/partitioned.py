@@ -67,10 +67,10 @@ from tests.contract.common import (
     describe_chain,
     error_of,
     forbid_sleep_in_next_batch,
+    read_by_hand,
     recovery_store,
     run_module,
     timed_next_batch,
-    wait_until,
 )
 
 U = TypeVar("U")
@@ -80,9 +80,6 @@ C = TypeVar("C")
 
 STEP_ID = "contract_step"
 """The `step_id` passed to `build_part` when a check drives partitions by hand."""
-
-READ_DEADLINE = timedelta(seconds=10)
-"""Longest time a partition driven by hand may take to deliver what it must."""
 
 IDLE_WINDOW_POLLS = 10
 """How many poll intervals the idle-polling check watches an idle partition for."""
@@ -215,58 +212,36 @@ class _Check(Generic[U, X, S, C]):
     def read(
         self, part: StatefulSourcePartition[X, S], name: str, count: int
     ) -> tuple[list[X], list[tuple[int, S]]]:
-        """Call `next_batch` as the runtime would until `count` records came.
-
-        Then one more call must return nothing: the partition holds no more.
+        """Read `count` records by hand (see `common.read_by_hand`).
 
         Returns:
             The records, and `(records so far, snapshot())` at the start and
             after each non-empty batch.
         """
-        records: list[X] = []
         positions = [(0, self.snapshot(part, name))]
-        deadline = time.monotonic() + READ_DEADLINE.total_seconds()
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, (
-                f"partition {name!r} delivered {len(records)} of {count} records "
-                f"within {READ_DEADLINE}"
-            )
-            try:
-                batch = self.next_batch(part, name)
-            except StopIteration:
-                msg = (
-                    f"partition {name!r} ended after {len(records)} of {count} "
-                    "records although the source tails (stop_at_end is off)"
-                )
-                raise AssertionError(msg) from None
-            if batch:
-                records += batch
-                positions.append((len(records), self.snapshot(part, name)))
-            elif len(records) >= count:
-                return records, positions
-            else:
-                awake = self.next_awake(part, name)
-                cap = datetime.now(timezone.utc) + timedelta(seconds=left)
-                wait_until(None if awake is None else min(awake, cap))
+        records: list[X] = []
+
+        def note(batch: list[X]) -> None:
+            records.extend(batch)
+            positions.append((len(records), self.snapshot(part, name)))
+
+        read_by_hand(
+            lambda: self.next_batch(part, name),
+            lambda: self.next_awake(part, name),
+            what=f"partition {name!r}",
+            count=count,
+            on_batch=note,
+        )
+        return records, positions
 
     def drain_to_end(self, part: StatefulSourcePartition[X, S], name: str) -> list[X]:
-        """Call `next_batch` until `StopIteration` (a stop-at-end source)."""
-        records: list[X] = []
-        deadline = time.monotonic() + READ_DEADLINE.total_seconds()
-        while time.monotonic() < deadline:
-            try:
-                batch = self.next_batch(part, name)
-            except StopIteration:
-                return records
-            records += batch
-            if not batch:
-                wait_until(self.next_awake(part, name))
-        msg = (
-            f"partition {name!r} of a stop-at-end source did not end within "
-            f"{READ_DEADLINE} (read {len(records)} records)"
+        """Read by hand until `StopIteration` (a stop-at-end source)."""
+        return read_by_hand(
+            lambda: self.next_batch(part, name),
+            lambda: self.next_awake(part, name),
+            what=f"partition {name!r} of a stop-at-end source",
+            count=None,
         )
-        raise AssertionError(msg)
 
 
 @contextmanager
