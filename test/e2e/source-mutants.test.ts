@@ -8,9 +8,8 @@
  * Each run prints the mutant, the test that killed it and why; a survivor
  * fails this test by name. `MUTANTS=name,name` runs only those mutants.
  *
- * The generated suites run inside a private network namespace when this
- * process may create one (root on Linux): their `bytewax.testing -p 2` check
- * listens on fixed ports 2101+, which other suites on the machine may use.
+ * The generated suites run inside a private network namespace where this
+ * process may create one (see `isolated`).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../helpers/paths.js';
-import { check, ensureVenv, run, venvBin } from './python.js';
+import { check, ensureVenv, isolated, run, venvBin } from './python.js';
 
 const PACKAGE = 'bytewax_harbor';
 
@@ -386,12 +385,6 @@ const MUTANTS: Mutant[] = [
   },
 ];
 
-/** Whether `unshare -n` works here (root on Linux): then suites get a private network. */
-function canUnshare(): boolean {
-  if (process.platform !== 'linux') return false;
-  return spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
-}
-
 interface SuiteRun {
   status: number | null;
   output: string;
@@ -399,13 +392,10 @@ interface SuiteRun {
 }
 
 /** Runs one generated test file (or all) of `project` with the cached venv's pytest. */
-function runSuite(venv: string, project: string, args: string[], isolated: boolean): SuiteRun {
-  const pytest = [venvBin(venv, 'python'), '-m', 'pytest', '-p', 'no:cacheprovider', '-q', ...args];
-  const [command, commandArgs] = isolated
-    ? ['unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...pytest]]
-    : [pytest[0]!, pytest.slice(1)];
+function runSuite(venv: string, project: string, args: string[]): SuiteRun {
+  const [command, commandArgs] = isolated(venvBin(venv, 'python'), ['-m', 'pytest', '-p', 'no:cacheprovider', '-q', ...args]);
   const started = Date.now();
-  const result = spawnSync(command as string, commandArgs as string[], {
+  const result = spawnSync(command, commandArgs, {
     cwd: project,
     encoding: 'utf8',
     // The package comes from this copy's src/, never from an installed one.
@@ -459,12 +449,10 @@ describe('e2e: mutation catalogue of the generated sources', function () {
   let work: string;
   let project: string;
   let venv: string;
-  let isolated: boolean;
 
   before(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-e2e-mutants-'));
     venv = ensureVenv();
-    isolated = canUnshare();
     const base = ['--yes', '--author-name', 'Ada Lovelace', '--skip-install', '--no-ci'];
     check(run(process.execPath, [CLI, 'harbor', ...base, '--partitioned', 'harbor_log', '--dynamic', 'gulls', '--client', 'async'], work));
     project = path.join(work, 'harbor');
@@ -479,7 +467,7 @@ describe('e2e: mutation catalogue of the generated sources', function () {
 
   it('the unmutated sources pass their generated tests', () => {
     for (const source of Object.keys(SOURCES)) {
-      const ran = runSuite(venv, project, [`tests/test_${source}.py`], isolated);
+      const ran = runSuite(venv, project, [`tests/test_${source}.py`]);
       assert.equal(ran.status, 0, `tests/test_${source}.py failed on the unmutated project:\n${ran.output}`);
       assert.match(ran.output, /\b[1-9]\d* passed\b/);
       console.log(`      unmutated ${source} (${SOURCES[source as SourceName]}): passed in ${ran.seconds.toFixed(1)} s`);
@@ -496,7 +484,7 @@ describe('e2e: mutation catalogue of the generated sources', function () {
       const copy = path.join(work, `mutant-${index}`);
       copyProject(project, copy);
       applyMutant(copy, mutant);
-      const ran = runSuite(venv, copy, [`tests/test_${mutant.source}.py`, '-x'], isolated);
+      const ran = runSuite(venv, copy, [`tests/test_${mutant.source}.py`, '-x']);
       const by = killer(ran.output);
       const collectionFailed = /errors? during collection|ERROR collecting/.test(ran.output);
       if (ran.status !== 0 && by !== undefined && !collectionFailed) {

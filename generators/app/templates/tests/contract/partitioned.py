@@ -159,11 +159,15 @@ class _Check(Generic[U, X, S, C]):
         return names
 
     def append(self, name: str, count: int, label: str, *, gaps: bool) -> list[X]:
-        """Append `count` records to a partition, with gaps where possible."""
+        """Append `count` records to a partition, with gaps where possible.
+
+        A gap goes before every second record and after the last; the first
+        record directly follows what the partition held.
+        """
         adapter = self.case.adapter
         added: list[X] = []
         for index in range(count):
-            if gaps and index % 2 == 0:
+            if gaps and index % 2 == 1:
                 adapter.gap(self.upstream, name)
             values = [f"{name} {label} #{index}"]
             added += adapter.append(self.upstream, name, values)
