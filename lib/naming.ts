@@ -1,4 +1,3 @@
-import { pascalCase } from 'change-case';
 import { UsageError } from './errors.js';
 
 // Python's hard keywords (`keyword.kwlist` on 3.10 to 3.12): none can be an
@@ -17,6 +16,7 @@ const PACKAGE_NAME = /^[a-z_][a-z0-9_]*$/;
 const RESERVED_SOURCE_NAMES = new Map([
   ['bytewax', 'examples/bytewax.py would shadow Bytewax when an example runs as a script'],
   ['package', 'tests/test_package.py already tests the package itself'],
+  ['demo', 'src/<package>/demo/ holds the demo upstreams of every source'],
 ]);
 const SOURCE_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
@@ -38,9 +38,16 @@ export function packageFromDistName(distName: string): string {
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
-/** Class name stem for a source: `sensor_log` gives `SensorLog`. */
+/**
+ * Class name stem for a source: each `_`-separated part with its first letter
+ * upper-cased, joined (`sensor_log` gives `SensorLog`, `queue_1` gives
+ * `Queue1`, `s3_bucket` gives `S3Bucket`).
+ */
 export function classStem(sourceName: string): string {
-  return pascalCase(sourceName);
+  return sourceName
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }
 
 /** Throws a UsageError naming the flag and the rule when `name` is not a PEP 508 name. */
