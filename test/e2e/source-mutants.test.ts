@@ -317,8 +317,8 @@ const MUTANTS: Mutant[] = [
     name: 'dynamic async: timeout ignored (waits for the client)',
     source: 'gulls',
     file: 'source',
-    find: 'waiting = asyncio.wait({self._fetch}, timeout=self._timeout)',
-    replace: 'waiting = asyncio.wait({self._fetch})',
+    find: 'timer = self._loop.call_later(self._timeout, self._loop.stop)',
+    replace: 'timer = self._loop.call_later(3600, self._loop.stop)',
   },
   {
     name: 'dynamic async: client blocks its loop 20 ms when idle',
