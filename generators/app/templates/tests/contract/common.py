@@ -204,13 +204,14 @@ class CallTimes:
             median = statistics.median(idle)
             assert median <= budget.idle_median.total_seconds(), (
                 f"next_batch calls that returned nothing took {median * 1000:.1f} ms "
-                f"(median of {len(idle)}), over the {budget.idle_median} budget: "
+                f"(median of {len(idle)}), over the "
+                f"{budget.idle_median.total_seconds() * 1000:g} ms budget: "
                 "does the client wait for data inside next_batch?"
             )
         slowest = max(idle + busy, default=0.0)
         assert slowest <= budget.per_call.total_seconds(), (
             f"a next_batch call took {slowest * 1000:.1f} ms, over the "
-            f"{budget.per_call} limit for any one call"
+            f"{budget.per_call.total_seconds() * 1000:g} ms limit for any one call"
         )
 
 
@@ -371,7 +372,8 @@ def read_by_hand(
     quiet_since: float | None = None
     while count is None or len(items) < count:
         now = time.monotonic()
-        got = f"{what} delivered {len(items)} of {count or 'all'} items"
+        of = "" if count is None else f" of {count}"
+        got = f"{what} delivered {len(items)}{of} items"
         assert now - started < READ_DEADLINE.total_seconds(), (
             f"{got} within {READ_DEADLINE}"
         )
