@@ -22,10 +22,14 @@ export interface SourceContext {
 const SOURCE_PARTS: SliceParts<SourceContext> = {
   files: [
     { template: 'source.py.ejs', target: (c) => `src/${c.packageName}/${c.sourceName}.py` },
+    { template: 'demo.py.ejs', target: (c) => `src/${c.packageName}/demo/${c.sourceName}.py` },
+    // The same for every source: the first one writes it, later ones leave it (and any edit) alone.
+    { template: '../../app/templates/src/package/demo/__init__.py', target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
     { template: 'test_source.py.ejs', target: (c) => `tests/test_${c.sourceName}.py` },
     { template: 'example.py.ejs', target: (c) => `examples/${c.sourceName}.py` },
   ],
-  exports: (c) => ({ module: c.sourceName, names: [`${c.className}Partition`, `${c.className}Source`] }),
+  // Partition classes are an implementation detail, as in Bytewax's own connectors.
+  exports: (c) => ({ module: c.sourceName, names: [`${c.className}Source`] }),
   readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
 };
 
@@ -38,7 +42,10 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
       taken: project.sources.map((s) => ({ name: s.name, kind: `${s.kind} source` })),
       existingFiles: (name) => {
         const context = { sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
-        return SOURCE_PARTS.files.map((spec) => spec.target(context)).filter((file) => fs.existsSync(path.join(this.root, file)));
+        return SOURCE_PARTS.files
+          .filter((spec) => spec.mode !== 'once')
+          .map((spec) => spec.target(context))
+          .filter((file) => fs.existsSync(path.join(this.root, file)));
       },
     });
   }
@@ -69,7 +76,8 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
     if (!this.isRoot) return;
     const { name } = this.entry();
     this.log(
-      `Added the ${this.kind} source ${name}: src/${this.project.packageName}/${name}.py, ` +
+      `Added the ${this.kind} source ${name}: src/${this.project.packageName}/${name}.py ` +
+        `(its demo upstream in src/${this.project.packageName}/demo/${name}.py), ` +
         `tests/test_${name}.py and examples/${name}.py. Try it:\n` +
         `  python -m bytewax.run examples.${name}:flow -w 2\n  pytest tests/test_${name}.py`,
     );

@@ -30,10 +30,20 @@ function assertCollects(ids: string[], file: string, tests: string[]): void {
 }
 
 const PARTITIONED_CONTRACT = [
+  'test_list_parts',
+  'test_reads_each_partition_in_order',
   'test_resume_from_every_snapshot',
-  'test_idle_poll_rate',
+  'test_stop_at_end',
+  'test_start_positions',
+  'test_idle_returns_at_once',
+  'test_reads_records_that_arrive_later',
   'test_next_batch_never_sleeps',
+  'test_logs_and_errors_name_the_partition',
+  'test_run_main',
   'test_cluster_main',
+  'test_backlog_is_read_at_once',
+  'test_idle_poll_rate',
+  'test_live_dataflow',
   'test_recovery_after_fault',
   'test_rescale',
   'test_example_bytewax_run',
@@ -41,14 +51,18 @@ const PARTITIONED_CONTRACT = [
   'test_example_resumes_with_recovery',
 ];
 const DYNAMIC_CONTRACT = [
-  'test_workers_read_disjoint_shares_of_everything',
-  'test_idle_partition_polls_once_per_interval',
-  'test_next_batch_never_sleeps',
+  'test_next_awake_when_idle',
+  'test_reads_by_hand',
+  'test_close_twice',
+  'test_logs_and_errors_name_the_worker',
+  'test_disjoint_and_complete',
+  'test_backlog_is_read_at_once',
+  'test_live_dataflow',
   'test_end_of_data_ends_the_flow',
-  'test_close_twice_is_safe',
-  'test_example_prints_the_demo_data',
+  'test_idle_polling',
+  'test_example',
 ];
-const ASYNC_CONTRACT = ['test_each_call_returns_within_the_timeout', 'test_close_shuts_client_and_loop_down'];
+const ASYNC_CONTRACT = ['test_async_timeout_bound', 'test_async_close'];
 
 describe('e2e: projects with sources', function () {
   this.timeout(20 * 60 * 1000);

@@ -129,7 +129,7 @@ describe('app', () => {
         .withAnswers({ startSource: 'dynamic', sourceName: 'ticks', client: 'async' });
       const rc = readJson(path.join(result.cwd, 'hub', '.yo-rc.json'))['generator-bytewax-connector'];
       assert.deepEqual(rc.sources, [{ name: 'ticks', kind: 'dynamic', client: 'async' }]);
-      assert.match(fs.readFileSync(path.join(result.cwd, 'hub/src/bytewax_hub/ticks.py'), 'utf8'), /batch_async/);
+      assert.match(fs.readFileSync(path.join(result.cwd, 'hub/src/bytewax_hub/ticks.py'), 'utf8'), /async def fetch\(/);
     });
   });
 

@@ -8,11 +8,12 @@ describe('dynamic', () => {
   describeSourceSlice('dynamic', { client: 'sync' });
 
   describe('--client async', () => {
-    it('writes a source that reads through batch_async and records the client', async () => {
+    it('writes a source with an async client on its own event loop and records the client', async () => {
       const dir = await makeProject();
       await runGenerator('dynamic').cd(dir).withArguments(['ticks']).withOptions({ yes: true, client: 'async' });
       const module = fs.readFileSync(path.join(dir, 'src/bytewax_shop/ticks.py'), 'utf8');
-      assert.match(module, /batch_async/);
+      assert.match(module, /async def fetch\(/);
+      assert.match(module, /asyncio\.new_event_loop\(\)/);
       assert.deepEqual(sources(dir).map((s) => ({ ...s })), [{ name: 'ticks', kind: 'dynamic', client: 'async' }]);
       fs.rmSync(dir, { recursive: true, force: true });
     });

@@ -36,20 +36,29 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('writes the module, its test and its example', () => {
-      for (const file of ['src/bytewax_shop/sensor_log.py', 'tests/test_sensor_log.py', 'examples/sensor_log.py']) {
+    it('writes the module, its demo upstream, its test and its example', () => {
+      const files = [
+        'src/bytewax_shop/sensor_log.py',
+        'src/bytewax_shop/demo/__init__.py',
+        'src/bytewax_shop/demo/sensor_log.py',
+        'tests/test_sensor_log.py',
+        'examples/sensor_log.py',
+      ];
+      for (const file of files) {
         assert.ok(fs.existsSync(path.join(dir, file)), file);
+        assert.doesNotMatch(fs.readFileSync(path.join(dir, file), 'utf8'), /<%|%>/, file);
       }
       const module = fs.readFileSync(path.join(dir, 'src/bytewax_shop/sensor_log.py'), 'utf8');
       assert.match(module, /class SensorLogSource\(/);
-      assert.match(module, /class SensorLogPartition\(/);
-      assert.doesNotMatch(module, /<%|%>/);
+      // The demo is never the default: the source needs its client factory.
+      assert.match(module, /connect: SensorLogConnect,\n/);
+      assert.doesNotMatch(module, /Demo/);
     });
 
-    it('exports the classes from the package, in the order ruff wants', () => {
+    it('exports the source class (not its partition class) from the package', () => {
       const init = fs.readFileSync(path.join(dir, 'src/bytewax_shop/__init__.py'), 'utf8');
-      assert.match(init, /\nfrom \.sensor_log import SensorLogPartition, SensorLogSource\n/);
-      assert.match(init, /__all__ = \[\n {4}"SensorLogPartition",\n {4}"SensorLogSource",\n {4}"__version__",\n\]/);
+      assert.match(init, /\nfrom \.sensor_log import SensorLogSource\n/);
+      assert.match(init, /__all__ = \[\n {4}"SensorLogSource",\n {4}"__version__",\n\]/);
     });
 
     it('adds a README section in place of the "no sources" note', () => {
@@ -100,6 +109,17 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
   });
 
   describe(`${kind} and the user's edits`, () => {
+    it('writes the demo package once and leaves it (and edits to it) alone for later sources', async () => {
+      const dir = await makeProject();
+      await run(dir, 'first_log');
+      const init = path.join(dir, 'src/bytewax_shop/demo/__init__.py');
+      fs.appendFileSync(init, '# edited\n');
+      await run(dir, 'second_log');
+      assert.match(fs.readFileSync(init, 'utf8'), /# edited\n$/);
+      assert.ok(fs.existsSync(path.join(dir, 'src/bytewax_shop/demo/second_log.py')));
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
     it('keeps what the user wrote in README.md and __init__.py', async () => {
       const dir = await makeProject();
       const readmePath = path.join(dir, 'README.md');
@@ -115,9 +135,9 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
       const readme = fs.readFileSync(readmePath, 'utf8');
       assert.match(readme, /My own intro\.\n\n## Install/);
       const init = fs.readFileSync(initPath, 'utf8');
-      assert.match(init, /^import logging\nfrom importlib\.metadata import PackageNotFoundError, version\n\nfrom \.orders import OrdersPartition, OrdersSource\n/m);
+      assert.match(init, /^import logging\nfrom importlib\.metadata import PackageNotFoundError, version\n\nfrom \.orders import OrdersSource\n/m);
       assert.match(init, /LOG = logging\.getLogger\(__name__\)/);
-      assert.match(init, /__all__ = \[\n {4}"LOG",\n {4}"OrdersPartition",\n {4}"OrdersSource",\n {4}"__version__",\n\]/);
+      assert.match(init, /__all__ = \[\n {4}"LOG",\n {4}"OrdersSource",\n {4}"__version__",\n\]/);
       fs.rmSync(dir, { recursive: true, force: true });
     });
   });

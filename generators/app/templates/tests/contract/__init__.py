@@ -8,14 +8,16 @@ from the tests of every source of that kind:
   `check_*` functions.
 * `dynamic`: sources built on `DynamicSource` (one stateless reader per
   worker), with `DynamicCase` and its own `check_*` functions.
-* `common`: helpers both use: running dataflows with the real runtime, the
-  `time.sleep` guard for `next_batch`, output comparisons, poll-rate bounds and
-  running example modules as separate processes.
+* `common`: what both share, first of all `Adapter`, the one class a test
+  module writes to let the checks reach its source's upstream; then the
+  deadlines on every call, the time budget of `next_batch`, the client
+  ledger, dataflow runners and example runs.
 
-The checks know nothing about the demo clients the generator wrote, so they
-keep applying after a demo client is replaced by a real one: only the case
-(how to seed known records and build a source over them) has to change.
+The checks know nothing about the demo upstreams the generator wrote: to test
+a source against a real backend, write an `Adapter` for that backend. The
+source need not end; the checks stop it once every record they expect is out.
 
-Some checks run `python -m bytewax.testing`, which listens on fixed ports from
-2101: run the suite serially (no pytest-xdist), one suite per machine at a time.
+One check per partitioned source runs `python -m bytewax.testing`, which
+listens on fixed ports from 2101: run the suite serially (no pytest-xdist),
+one suite per machine (or network namespace) at a time.
 """

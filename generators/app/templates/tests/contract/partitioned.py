@@ -1,18 +1,22 @@
 """Contract checks for partitioned Bytewax sources (`FixedPartitionedSource`).
 
-A test module describes its source once with a `PartitionedCase` and calls the
-`check_*` functions below, one test each. The case says how to seed known
-records upstream and build a source that reads exactly those and then ends, how
-to build a source with nothing to read, and which example module uses the
-source. Nothing here knows about the demo client, so the checks keep applying
-after you replace it with a real one.
+A test module describes its source once with a `PartitionedCase`: an
+`Adapter` to its upstream (see `common`), a function that builds the source
+over a `connect` with given `Options`, and the settings it was built with.
+It then calls the `check_*` functions below, one test each.
 
-The checks use the real Bytewax runtime. In dataflows the source under test is
-wrapped in a `Probe`: a pass-through source that records what each partition
-does, marks every `next_batch` call for the `time.sleep` guard, and can stop a
-partition after some records, stop it after an idle window or inject a fault.
-The same source object serves every run of a check, as it would in a real
-deployment, so state wrongly kept in the source (not in a partition) shows up.
+Every check opens a fresh upstream through the adapter and seeds it itself,
+with gaps in the positions where the adapter can make them (as compaction or
+transaction markers do in real logs). Sources need not end: a check stops
+each partition once it has emitted every record it expects. Every call the
+checks make has a deadline and every `next_batch` is timed (see `CallBudget`).
+The source's clients are counted through `ClientLedger`: none may stay open
+after `list_parts`, after `close()` or after a run, and none may be closed
+twice.
+
+In dataflows the source under test is wrapped in a `Probe`: a pass-through
+source that records what each partition does, marks every `next_batch` call
+for the `time.sleep` guard, and stops a partition when a check says so.
 
 Recovery and its duplicate bound: every partition resumes from the snapshot of
 the last epoch that was completed (written to the recovery store) before the
@@ -21,15 +25,17 @@ fault. With `epoch_interval=timedelta(0)` Bytewax closes an epoch after each
 one has been completed, so at most one epoch (one batch per partition) is lost
 in flight. `check_recovery_after_fault` therefore asserts: the second run
 re-reads, for each partition, at most the last batch that partition emitted
-before the fault, and the records delivered twice are a subset of those.
+before the fault.
 """
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,99 +48,221 @@ from bytewax.inputs import (
     StatefulSourcePartition,
 )
 
-from .common import (
+from tests.contract.common import (
+    Adapter,
+    CallBudget,
+    Caller,
+    CallTimes,
+    ClientLedger,
+    InjectedClientError,
     assert_aware_utc,
+    assert_backlog_read_at_once,
     assert_each_once_in_order,
+    assert_logged,
     assert_poll_rate,
     assert_printed_once_in_order,
+    capture_logs,
+    caused_by,
     collect,
+    describe_chain,
+    error_of,
     forbid_sleep_in_next_batch,
-    identity,
-    in_next_batch,
+    read_by_hand,
     recovery_store,
     run_module,
-    wait_until,
+    timed_next_batch,
 )
 
+U = TypeVar("U")
 X = TypeVar("X")
 S = TypeVar("S")
+C = TypeVar("C")
 
-STEP_ID = "contract"
+STEP_ID = "contract_step"
 """The `step_id` passed to `build_part` when a check drives partitions by hand."""
-
-DRAIN_DEADLINE = timedelta(seconds=30)
-"""Longest time a finite partition may take to reach its end when driven by hand."""
 
 IDLE_WINDOW_POLLS = 10
 """How many poll intervals the idle-polling check watches an idle partition for."""
 
+BACKLOG_BATCHES = 12
+"""Full batches waiting in a partition in the backlog check."""
+
 RECOVERY_STORE_PARTITIONS = 3
 """Recovery store size: at least the most workers any check resumes it with."""
-
-RESCALE_WORKERS = (1, 3, 2)
-"""Worker counts of the successive runs sharing one recovery store."""
 
 Fault = Literal["crash", "abort"]
 
 
 @dataclass(frozen=True)
-class Seeded(Generic[X, S]):
-    """Known records written upstream and a source that reads exactly those.
+class Options(Generic[S]):
+    """How a check wants the source under test built.
 
     Attributes:
-        source: Reads the records below and then ends (`StopIteration`) on
-            every partition.
-        records: Every record of every partition `source.list_parts()` returns,
-            in the order the partition must emit them. Use distinct records, a
-            few batches per partition and at least one empty partition.
+        start: Where a partition without resume state starts: `"earliest"`,
+            `"latest"`, or a position per partition.
+        stop_at_end: True: a partition ends once it has read everything stored
+            (`StopIteration`); False: it keeps waiting for more (tails).
     """
 
-    source: FixedPartitionedSource[X, S]
-    records: Mapping[str, Sequence[X]]
+    start: Literal["earliest", "latest"] | Mapping[str, S] = "earliest"
+    stop_at_end: bool = False
 
 
 @dataclass(frozen=True)
-class Live(Generic[X, S]):
-    """A source over an upstream the test feeds while the source reads it.
-
-    Attributes:
-        source: Reads the upstream, which starts empty and has not ended, so
-            its partitions have nothing to read and wait for more.
-        append: Adds records upstream, at least one to every partition, and
-            returns them by partition, in order. It may be called from another
-            thread while the source reads.
-        finish: Ends the upstream: partitions stop after what was appended.
-    """
-
-    source: FixedPartitionedSource[X, S]
-    append: Callable[[], Mapping[str, Sequence[X]]]
-    finish: Callable[[], None]
-
-
-@dataclass(frozen=True)
-class PartitionedCase(Generic[X, S]):
+class PartitionedCase(Generic[U, X, S, C]):
     """Everything the checks need to know about one partitioned source.
 
     Attributes:
-        seeded: Seeds a fresh upstream with known records and returns them with
-            a source over them. Called once per check.
-        live: Builds a `Live` feed over a fresh upstream that is empty and has
-            not ended.
-        poll_interval: The poll interval the live source was built with.
+        adapter: Reaches the upstream (see `common.Adapter`).
+        make_source: Builds the source under test over a `connect` returned by
+            the adapter, with the given options.
+        poll_interval: The poll interval `make_source` builds with.
+        batch_size: The batch size `make_source` builds with.
         example: The example module, run as `python -m bytewax.run
             <example>:flow`, e.g. `examples.orders`.
-        example_source: Builds the source the example reads (same arguments),
-            to know the example's expected output: one `str(record)` per line.
-        key: Identifies a record when comparing output; the default uses the
-            record itself, which must then be hashable.
+        budget: How long `next_batch` calls may take.
     """
 
-    seeded: Callable[[], Seeded[X, S]]
-    live: Callable[[], Live[X, S]]
+    adapter: Adapter[U, X, C]
+    make_source: Callable[[C, Options[S]], FixedPartitionedSource[X, S]]
     poll_interval: timedelta
+    batch_size: int
     example: str
-    example_source: Callable[[], FixedPartitionedSource[X, S]]
-    key: Callable[[X], Hashable] = identity
+    budget: CallBudget = field(default_factory=CallBudget)
+
+
+# --- One check's upstream, clients and clock --------------------------------
+
+
+@dataclass
+class _Check(Generic[U, X, S, C]):
+    case: PartitionedCase[U, X, S, C]
+    upstream: U
+    ledger: ClientLedger
+    times: CallTimes
+    caller: Caller
+    records: dict[str, list[X]] = field(default_factory=dict)
+
+    def source(self, options: Options[S] | None = None) -> FixedPartitionedSource[X, S]:
+        connect = self.ledger.wrap(self.case.adapter.connect(self.upstream))
+        return self.case.make_source(connect, options or Options())
+
+    def key(self, record: X) -> Hashable:
+        return self.case.adapter.key(record)
+
+    def keys(self, records: Sequence[X]) -> list[Hashable]:
+        return [self.key(record) for record in records]
+
+    def names(self) -> list[str]:
+        names = list(self.case.adapter.partitions(self.upstream))
+        assert len(names) >= 3, f"the adapter's upstream has partitions {names}"
+        return names
+
+    def append(self, name: str, count: int, label: str, *, gaps: bool) -> list[X]:
+        """Append `count` records to a partition, with gaps where possible.
+
+        A gap goes before every second record and after the last; the first
+        record directly follows what the partition held.
+        """
+        adapter = self.case.adapter
+        added: list[X] = []
+        for index in range(count):
+            if gaps and index % 2 == 1:
+                adapter.gap(self.upstream, name)
+            values = [f"{name} {label} #{index}"]
+            added += adapter.append(self.upstream, name, values)
+        if gaps and count:
+            adapter.gap(self.upstream, name)
+        self.records.setdefault(name, []).extend(added)
+        return added
+
+    def seed(self, sizes: Sequence[int] | None = None) -> dict[str, list[X]]:
+        """Seed every partition; by default a few batches, one left empty."""
+        size = self.case.batch_size
+        plan = sizes or (2 * size + 1, size + 1, 0, size + 2)
+        for index, name in enumerate(self.names()):
+            self.append(name, plan[index % len(plan)], "seed", gaps=True)
+        return {name: list(self.records.get(name, [])) for name in self.names()}
+
+    def build(
+        self, source: FixedPartitionedSource[X, S], name: str, state: S | None
+    ) -> StatefulSourcePartition[X, S]:
+        return self.caller.call(
+            f"build_part({name!r})", lambda: source.build_part(STEP_ID, name, state)
+        )
+
+    def next_batch(self, part: StatefulSourcePartition[X, S], name: str) -> list[X]:
+        batch = self.caller.call(
+            f"next_batch() of partition {name!r}",
+            lambda: timed_next_batch(part.next_batch, self.times),
+        )
+        size = self.case.batch_size
+        assert len(batch) <= size, (
+            f"partition {name!r} returned {len(batch)} records, batch size is {size}"
+        )
+        return batch
+
+    def snapshot(self, part: StatefulSourcePartition[X, S], name: str) -> S:
+        return self.caller.call(f"snapshot() of partition {name!r}", part.snapshot)
+
+    def next_awake(
+        self, part: StatefulSourcePartition[X, S], name: str
+    ) -> datetime | None:
+        return self.caller.call(f"next_awake() of partition {name!r}", part.next_awake)
+
+    def close(self, part: StatefulSourcePartition[X, S], name: str) -> None:
+        self.caller.call(f"close() of partition {name!r}", part.close)
+
+    def read(
+        self, part: StatefulSourcePartition[X, S], name: str, count: int
+    ) -> tuple[list[X], list[tuple[int, S]]]:
+        """Read `count` records by hand (see `common.read_by_hand`).
+
+        Returns:
+            The records, and `(records so far, snapshot())` at the start and
+            after each non-empty batch.
+        """
+        positions = [(0, self.snapshot(part, name))]
+        records: list[X] = []
+
+        def note(batch: list[X]) -> None:
+            records.extend(batch)
+            positions.append((len(records), self.snapshot(part, name)))
+
+        read_by_hand(
+            lambda: self.next_batch(part, name),
+            lambda: self.next_awake(part, name),
+            what=f"partition {name!r}",
+            count=count,
+            on_batch=note,
+        )
+        return records, positions
+
+    def drain_to_end(self, part: StatefulSourcePartition[X, S], name: str) -> list[X]:
+        """Read by hand until `StopIteration` (a stop-at-end source)."""
+        return read_by_hand(
+            lambda: self.next_batch(part, name),
+            lambda: self.next_awake(part, name),
+            what=f"partition {name!r} of a stop-at-end source",
+            count=None,
+        )
+
+
+@contextmanager
+def _checking(
+    case: PartitionedCase[U, X, S, C],
+) -> Iterator[_Check[U, X, S, C]]:
+    """Open a fresh upstream; on the way out, close it and check the budget."""
+    upstream = case.adapter.open()
+    caller = Caller(case.budget.deadline)
+    check = _Check(case, upstream, ClientLedger(), CallTimes(), caller)
+    try:
+        with forbid_sleep_in_next_batch():
+            yield check
+    finally:
+        caller.close()
+        case.adapter.close(upstream)
+    check.times.assert_within(case.budget)
 
 
 # --- The probe --------------------------------------------------------------
@@ -152,6 +280,7 @@ class PartLog(Generic[X, S]):
         resume_state: The `resume_state` the partition was built with.
         builds: How many times the partition was built (on any worker).
         batches: Every non-empty batch, in order.
+        batch_times: When each non-empty batch returned (monotonic seconds).
         positions: `(records emitted so far, snapshot())` when built and after
             each non-empty batch.
         snapshots: Every value `snapshot()` returned to the runtime.
@@ -162,6 +291,7 @@ class PartLog(Generic[X, S]):
     resume_state: S | None = None
     builds: int = 0
     batches: list[list[X]] = field(default_factory=list)
+    batch_times: list[float] = field(default_factory=list)
     positions: list[tuple[int, S]] = field(default_factory=list)
     snapshots: list[S] = field(default_factory=list)
     calls: int = 0
@@ -178,8 +308,14 @@ class Probe(FixedPartitionedSource[X, S]):
 
     Args:
         inner: The source under test.
-        budget: Stop each partition (`StopIteration`) once it has emitted at
-            least this many records in this run.
+        times: Where each `next_batch` call's duration goes.
+        key: Identifies a record.
+        expected: Stop a partition (`StopIteration`) once it has emitted the
+            last of these records, or as many records as there are.
+        seen: Keys of records emitted by earlier runs: a partition whose last
+            expected record is among them is stopped at once.
+        budget: Stop each partition once it has emitted at least this many
+            records in this run.
         idle_window: Stop each partition at its first call this long after its
             first call (and record when in `PartLog.idle_seconds`).
         fault_after: Raise `fault()` from the first `next_batch` call made once
@@ -190,13 +326,21 @@ class Probe(FixedPartitionedSource[X, S]):
     def __init__(
         self,
         inner: FixedPartitionedSource[X, S],
+        times: CallTimes,
+        key: Callable[[X], Hashable],
         *,
+        expected: Mapping[str, Sequence[X]] | None = None,
+        seen: set[Hashable] | None = None,
         budget: int | None = None,
         idle_window: timedelta | None = None,
         fault_after: int | None = None,
         fault: Callable[[], BaseException] = InjectedFaultError,
     ) -> None:
         self.inner = inner
+        self.times = times
+        self.key = key
+        self.expected = expected
+        self.seen: set[Hashable] = set() if seen is None else seen
         self.budget = budget
         self.idle_window = idle_window
         self.fault_after = fault_after
@@ -217,12 +361,26 @@ class Probe(FixedPartitionedSource[X, S]):
             log.builds += 1
             log.resume_state = resume_state
             log.positions.append((0, part.snapshot()))
-        return _ProbePartition(self, part, log)
+        return _ProbePartition(self, part, for_part, log)
 
     def emitted(self) -> int:
         """Return how many records all partitions emitted in this run."""
         with self.lock:
             return sum(log.emitted for log in self.parts.values())
+
+    def done(self, name: str, log: PartLog[X, S]) -> bool:
+        """Tell whether partition `name` has emitted all it must in this run."""
+        if self.budget is not None and log.emitted >= self.budget:
+            return True
+        if self.expected is None:
+            return False
+        wanted = self.expected.get(name, [])
+        if not wanted or log.emitted >= len(wanted):
+            return True
+        last = self.key(wanted[-1])
+        if last in self.seen:
+            return True
+        return any(self.key(item) == last for batch in log.batches for item in batch)
 
     def fire_fault_if_due(self) -> None:
         """Raise the fault once, when `fault_after` records were emitted."""
@@ -238,12 +396,13 @@ class _ProbePartition(StatefulSourcePartition[X, S]):
         self,
         probe: Probe[X, S],
         inner: StatefulSourcePartition[X, S],
+        name: str,
         log: PartLog[X, S],
     ) -> None:
         self._probe = probe
         self._inner = inner
+        self._name = name
         self._log = log
-        self._emitted = 0
         self._started: float | None = None
 
     def next_batch(self) -> list[X]:
@@ -254,17 +413,17 @@ class _ProbePartition(StatefulSourcePartition[X, S]):
         if window is not None and now - self._started >= window.total_seconds():
             self._log.idle_seconds = now - self._started
             raise StopIteration
-        budget = self._probe.budget
-        if budget is not None and self._emitted >= budget:
+        with self._probe.lock:
+            done = self._probe.done(self._name, self._log)
+        if done:
             raise StopIteration
         self._probe.fire_fault_if_due()
-        with in_next_batch():
-            batch = list(self._inner.next_batch())
-        self._emitted += len(batch)
+        batch = timed_next_batch(self._inner.next_batch, self._probe.times)
         with self._probe.lock:
             self._log.calls += 1
             if batch:
                 self._log.batches.append(batch)
+                self._log.batch_times.append(time.monotonic())
                 self._log.positions.append((self._log.emitted, self._inner.snapshot()))
         return batch
 
@@ -281,51 +440,24 @@ class _ProbePartition(StatefulSourcePartition[X, S]):
         self._inner.close()
 
 
-# --- Driving partitions by hand ---------------------------------------------
-
-
-def drain(part: StatefulSourcePartition[X, S]) -> tuple[list[X], list[tuple[int, S]]]:
-    """Call `next_batch` as the runtime would, until `StopIteration`.
-
-    Returns:
-        The records, and `(records so far, snapshot())` at the start and after
-        each non-empty batch; the last one is the snapshot at the end.
-    """
-    records: list[X] = []
-    positions = [(0, part.snapshot())]
-    deadline = time.monotonic() + DRAIN_DEADLINE.total_seconds()
-    while time.monotonic() < deadline:
-        try:
-            with in_next_batch():
-                batch = list(part.next_batch())
-        except StopIteration:
-            return records, positions
-        if batch:
-            records.extend(batch)
-            positions.append((len(records), part.snapshot()))
-        else:
-            wait_until(part.next_awake())
-    msg = f"partition did not reach its end within {DRAIN_DEADLINE}"
-    raise AssertionError(msg)
-
-
-def _keys(case: PartitionedCase[X, S], records: Sequence[X]) -> list[Hashable]:
-    return [case.key(record) for record in records]
+# --- Helpers for the checks -------------------------------------------------
 
 
 def _positions(
-    case: PartitionedCase[X, S], output: Sequence[X], records: Mapping[str, Sequence[X]]
+    check: _Check[U, X, S, C],
+    output: Sequence[X],
+    records: Mapping[str, Sequence[X]],
 ) -> dict[str, list[int]]:
-    """Map each output record to (partition, index in that partition)."""
+    """Map each output record to its index in its partition."""
     where = {
-        case.key(record): (name, index)
+        check.key(record): (name, index)
         for name, part in records.items()
         for index, record in enumerate(part)
     }
     found: dict[str, list[int]] = {name: [] for name in records}
     for record in output:
-        assert case.key(record) in where, f"unexpected record {record!r}"
-        name, index = where[case.key(record)]
+        assert check.key(record) in where, f"unexpected record {record!r}"
+        name, index = where[check.key(record)]
         found[name].append(index)
     return found
 
@@ -344,384 +476,438 @@ def _position_of(log: PartLog[X, S], state: S | None) -> int:
 # --- The checks -------------------------------------------------------------
 
 
-def check_list_parts(case: PartitionedCase[X, S]) -> None:
-    """`list_parts` returns unique `str` keys, the same ones every time."""
-    seeded = case.seeded()
-    first = seeded.source.list_parts()
-    second = seeded.source.list_parts()
-    assert isinstance(first, list), (
-        f"list_parts() must return a list, not {type(first)}"
-    )
-    assert all(isinstance(name, str) for name in first), f"non-str keys in {first!r}"
-    assert len(set(first)) == len(first), f"duplicate keys in {first!r}"
-    assert sorted(second) == sorted(first), "list_parts() changed between two calls"
-    assert sorted(first) == sorted(seeded.records), "list_parts() != seeded partitions"
+def check_list_parts(case: PartitionedCase[U, X, S, C]) -> None:
+    """`list_parts` returns unique `str` keys, the same each time; no client leaks."""
+    with _checking(case) as check:
+        check.seed()
+        source = check.source()
+        first = check.caller.call("list_parts()", source.list_parts)
+        second = check.caller.call("second list_parts()", source.list_parts)
+        check.ledger.assert_all_closed("list_parts()")
+        assert isinstance(first, list), (
+            f"list_parts() must return a list, not {type(first)}"
+        )
+        assert all(isinstance(name, str) for name in first), f"non-str in {first!r}"
+        assert len(set(first)) == len(first), f"duplicate keys in {first!r}"
+        assert sorted(second) == sorted(first), "list_parts() changed between calls"
+        assert sorted(first) == sorted(check.names()), (
+            f"list_parts() returned {first}, the upstream has {check.names()}"
+        )
 
 
-def check_reads_each_partition_in_order(case: PartitionedCase[X, S]) -> None:
-    """Each partition emits its records in order, then raises `StopIteration`."""
-    seeded = case.seeded()
-    with forbid_sleep_in_next_batch() as violations:
-        for name, expected in seeded.records.items():
-            part = seeded.source.build_part(STEP_ID, name, None)
-            records, _ = drain(part)
-            part.close()
-            assert _keys(case, records) == _keys(case, expected), f"partition {name!r}"
-    assert violations == []
+def check_reads_each_partition_in_order(case: PartitionedCase[U, X, S, C]) -> None:
+    """Each partition emits its records in order, across gaps in the positions.
+
+    No batch is larger than the batch size, a partition that has read
+    everything returns empty batches (it tails, it does not end), and
+    `close()` closes its client.
+    """
+    with _checking(case) as check:
+        seeded = check.seed()
+        source = check.source()
+        for name, expected in seeded.items():
+            part = check.build(source, name, None)
+            records, _ = check.read(part, name, len(expected))
+            check.close(part, name)
+            assert check.keys(records) == check.keys(expected), f"partition {name!r}"
+        check.ledger.assert_all_closed("close() of every partition")
 
 
-def check_resume_from_every_snapshot(case: PartitionedCase[X, S]) -> None:
+def check_resume_from_every_snapshot(case: PartitionedCase[U, X, S, C]) -> None:
     """Resuming from any snapshot yields exactly the rest of that partition.
 
-    Snapshots are taken at the start, after every batch and after the end, and
-    go through `pickle` as the recovery store does.
+    Snapshots are taken at the start and after every batch, and go through
+    `pickle` as the recovery store does. The seeded positions have gaps, so a
+    position computed by counting records is caught here.
     """
-    seeded = case.seeded()
-    with forbid_sleep_in_next_batch() as violations:
-        for name, expected in seeded.records.items():
-            part = seeded.source.build_part(STEP_ID, name, None)
-            _, positions = drain(part)
-            part.close()
+    with _checking(case) as check:
+        seeded = check.seed()
+        source = check.source()
+        for name, expected in seeded.items():
+            part = check.build(source, name, None)
+            _, positions = check.read(part, name, len(expected))
+            check.close(part, name)
             for emitted, state in positions:
                 resumed = pickle.loads(pickle.dumps(state))
-                part = seeded.source.build_part(STEP_ID, name, resumed)
-                rest, _ = drain(part)
-                part.close()
-                assert _keys(case, rest) == _keys(case, expected[emitted:]), (
+                part = check.build(source, name, resumed)
+                rest, _ = check.read(part, name, len(expected) - emitted)
+                check.close(part, name)
+                assert check.keys(rest) == check.keys(expected[emitted:]), (
                     f"partition {name!r} resumed from {state!r} ({emitted} records in)"
                 )
-    assert violations == []
+        check.ledger.assert_all_closed("close() of every partition")
 
 
-def check_snapshot_after_end_and_close_twice(case: PartitionedCase[X, S]) -> None:
-    """`snapshot()` still works after `StopIteration`; `close()` twice is safe.
+def check_stop_at_end(case: PartitionedCase[U, X, S, C]) -> None:
+    """With `stop_at_end`, a partition ends after its last record.
 
-    The runtime snapshots a partition right after its `StopIteration` and only
-    then closes it. A partition closed while idle may be closed twice as well.
+    Its snapshot stays readable after `StopIteration` (the runtime takes one
+    then), and `close()` twice closes its client once.
     """
-    seeded = case.seeded()
-    with forbid_sleep_in_next_batch() as violations:
-        for name in seeded.records:
-            part = seeded.source.build_part(STEP_ID, name, None)
-            _, positions = drain(part)
-            assert part.snapshot() == positions[-1][1]
-            pickle.dumps(part.snapshot())
-            part.close()
-            part.close()
-        idle = case.live().source
-        for name in idle.list_parts():
-            part = idle.build_part(STEP_ID, name, None)
-            with in_next_batch():
-                assert list(part.next_batch()) == []
-            part.snapshot()
-            part.close()
-            part.close()
-    assert violations == []
+    with _checking(case) as check:
+        seeded = check.seed()
+        source = check.source(Options(stop_at_end=True))
+        for name, expected in seeded.items():
+            part = check.build(source, name, None)
+            records = check.drain_to_end(part, name)
+            assert check.keys(records) == check.keys(expected), f"partition {name!r}"
+            state = check.snapshot(part, name)
+            pickle.dumps(state)
+            check.close(part, name)
+            check.close(part, name)
+        check.ledger.assert_all_closed("close() twice of every partition")
 
 
-def check_idle_returns_at_once(case: PartitionedCase[X, S]) -> None:
-    """With nothing to read, `next_batch` returns an empty batch and
+def check_start_positions(case: PartitionedCase[U, X, S, C]) -> None:
+    """`start` picks where a partition without resume state begins.
+
+    `"latest"` skips what is stored and reads what is appended after the
+    partition was built; `"earliest"` reads everything; a position per
+    partition (one taken from a snapshot) reads from there on.
+    """
+    with _checking(case) as check:
+        names = check.names()
+        before = {name: check.append(name, 3, "before", gaps=True) for name in names}
+        latest = check.source(Options(start="latest"))
+        parts = {name: check.build(latest, name, None) for name in names}
+        for name, part in parts.items():
+            assert check.next_batch(part, name) == [], (
+                f'partition {name!r} started at "latest" read stored records'
+            )
+        after = {name: check.append(name, 2, "after", gaps=True) for name in names}
+        middle: dict[str, tuple[int, S]] = {}
+        for name, part in parts.items():
+            records, _ = check.read(part, name, len(after[name]))
+            assert check.keys(records) == check.keys(after[name]), (
+                f'partition {name!r} started at "latest"'
+            )
+            check.close(part, name)
+
+        earliest = check.source(Options(start="earliest"))
+        for name in names:
+            part = check.build(earliest, name, None)
+            everything = before[name] + after[name]
+            records, positions = check.read(part, name, len(everything))
+            check.close(part, name)
+            assert check.keys(records) == check.keys(everything), (
+                f'partition {name!r} started at "earliest"'
+            )
+            middle[name] = positions[1]
+
+        start = {name: state for name, (_, state) in middle.items()}
+        explicit = check.source(Options(start=start))
+        for name in names:
+            part = check.build(explicit, name, None)
+            everything = before[name] + after[name]
+            emitted, state = middle[name]
+            records, _ = check.read(part, name, len(everything) - emitted)
+            check.close(part, name)
+            assert check.keys(records) == check.keys(everything[emitted:]), (
+                f"partition {name!r} started at {state!r}"
+            )
+        check.ledger.assert_all_closed("close() of every partition")
+
+
+def check_idle_returns_at_once(case: PartitionedCase[U, X, S, C]) -> None:
+    """With nothing to read, `next_batch` returns `[]` without waiting, and
     `next_awake` asks to be called one poll interval later, in aware UTC.
     """
-    idle = case.live().source
-    names = idle.list_parts()
-    assert names, "the live source lists no partition"
-    with forbid_sleep_in_next_batch() as violations:
-        for name in names:
-            part = idle.build_part(STEP_ID, name, None)
-            before = datetime.now(timezone.utc)
-            with in_next_batch():
-                batch = list(part.next_batch())
-            awake = part.next_awake()
-            after = datetime.now(timezone.utc)
-            assert batch == [], (
-                f"partition {name!r} of the empty live source returned {batch!r}"
-            )
-            assert_aware_utc(
-                awake,
-                not_before=before + case.poll_interval,
-                not_after=after + case.poll_interval,
-            )
-            part.close()
-    assert violations == []
+    with _checking(case) as check:
+        source = check.source()
+        for name in check.names():
+            part = check.build(source, name, None)
+            for _ in range(3):
+                before = datetime.now(timezone.utc)
+                assert check.next_batch(part, name) == [], f"partition {name!r}"
+                after = datetime.now(timezone.utc)
+                awake = assert_aware_utc(
+                    check.next_awake(part, name),
+                    not_before=before + case.poll_interval,
+                    not_after=after + case.poll_interval,
+                )
+                assert check.next_awake(part, name) == awake, "asked twice"
+            check.close(part, name)
+        check.ledger.assert_all_closed("close() of every partition")
 
 
-def check_idle_poll_rate(case: PartitionedCase[X, S]) -> dict[str, int]:
+def check_idle_poll_rate(case: PartitionedCase[U, X, S, C]) -> dict[str, int]:
     """In a dataflow, an idle partition is polled about once per poll interval.
 
-    Runs the empty live source for `IDLE_WINDOW_POLLS` poll intervals and counts the
-    `next_batch` calls of each partition (see `common.assert_poll_rate`).
+    Runs the source over an empty upstream for `IDLE_WINDOW_POLLS` poll
+    intervals and counts the `next_batch` calls of each partition (see
+    `common.assert_poll_rate`).
 
     Returns:
         The calls per partition, for the test to report.
     """
     window = IDLE_WINDOW_POLLS * case.poll_interval
-    probe = Probe(case.live().source, idle_window=window)
-    with forbid_sleep_in_next_batch() as violations:
+    with _checking(case) as check:
+        probe = Probe(check.source(), check.times, check.key, idle_window=window)
         assert collect(probe) == []
-    assert violations == []
-    assert probe.parts, "the live source lists no partition"
-    for log in probe.parts.values():
-        assert_poll_rate(log.calls, log.idle_seconds, case.poll_interval)
+        assert probe.parts, "the source lists no partition"
+        for log in probe.parts.values():
+            assert_poll_rate(log.calls, log.idle_seconds, case.poll_interval)
+        check.ledger.assert_all_closed("the run")
     return {name: log.calls for name, log in probe.parts.items()}
 
 
-def _merge(into: dict[str, list[X]], added: Mapping[str, Sequence[X]]) -> None:
-    for name, records in added.items():
-        into.setdefault(name, []).extend(records)
+def check_backlog_is_read_at_once(case: PartitionedCase[U, X, S, C]) -> None:
+    """In a dataflow, a partition with records waiting is called again at once.
+
+    Seeds `BACKLOG_BATCHES` full batches per partition and checks the time
+    between consecutive batches (see `common.assert_backlog_read_at_once`).
+    """
+    with _checking(case) as check:
+        size = BACKLOG_BATCHES * case.batch_size
+        seeded = check.seed([size, size, size])
+        probe = Probe(check.source(), check.times, check.key, expected=seeded)
+        output = collect(probe)
+        assert_each_once_in_order(output, seeded, check.key)
+        for log in probe.parts.values():
+            times = log.batch_times
+            gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+            assert_backlog_read_at_once(gaps, case.poll_interval, case.batch_size)
 
 
-def _poll_for(part: StatefulSourcePartition[X, S], count: int) -> list[X]:
-    """Poll an idle partition as the runtime would until `count` records came."""
-    records: list[X] = []
-    deadline = time.monotonic() + DRAIN_DEADLINE.total_seconds()
-    while len(records) < count:
-        assert time.monotonic() < deadline, f"got {len(records)} of {count} records"
-        wait_until(part.next_awake())
-        with in_next_batch():
-            records.extend(part.next_batch())
-    return records
-
-
-def check_reads_records_that_arrive_later(case: PartitionedCase[X, S]) -> None:
-    """A partition that caught up reads what is appended later, then ends.
+def check_reads_records_that_arrive_later(case: PartitionedCase[U, X, S, C]) -> None:
+    """A partition that caught up reads what is appended later.
 
     Drives each partition by hand: idle, records appended (twice), a snapshot
-    taken in between, more records, the end. Then resumes from that snapshot:
-    exactly the records appended after it follow.
+    taken in between, more records. Then resumes from that snapshot: exactly
+    the records appended after it follow.
     """
-    live = case.live()
-    names = live.source.list_parts()
-    parts = {name: live.source.build_part(STEP_ID, name, None) for name in names}
-    expected: dict[str, list[X]] = {name: [] for name in names}
-    got: dict[str, list[X]] = {name: [] for name in names}
-    with forbid_sleep_in_next_batch() as violations:
-        for part in parts.values():
-            with in_next_batch():
-                assert list(part.next_batch()) == [], "an empty upstream has no record"
-        for _ in range(2):
-            _merge(expected, live.append())
-            for name, part in parts.items():
-                got[name] += _poll_for(part, len(expected[name]) - len(got[name]))
-        middle = {
-            name: (len(got[name]), part.snapshot()) for name, part in parts.items()
-        }
-        _merge(expected, live.append())
-        live.finish()
+    with _checking(case) as check:
+        source = check.source()
+        names = check.names()
+        parts = {name: check.build(source, name, None) for name in names}
+        got: dict[str, list[X]] = {name: [] for name in names}
         for name, part in parts.items():
-            got[name] += drain(part)[0]
-            part.close()
+            assert check.next_batch(part, name) == [], "an empty upstream has no record"
+        middle: dict[str, tuple[int, S]] = {}
+        for round_ in range(3):
+            for name, part in parts.items():
+                added = check.append(name, 2, f"round {round_}", gaps=True)
+                got[name] += check.read(part, name, len(added))[0]
+                if round_ == 1:
+                    middle[name] = (len(got[name]), check.snapshot(part, name))
+        for name, part in parts.items():
+            check.close(part, name)
+            assert check.keys(got[name]) == check.keys(check.records[name]), name
         for name, (emitted, state) in middle.items():
-            assert _keys(case, got[name]) == _keys(case, expected[name]), name
-            part = live.source.build_part(STEP_ID, name, state)
-            rest, _ = drain(part)
-            part.close()
-            assert _keys(case, rest) == _keys(case, expected[name][emitted:]), (
+            expected = check.records[name]
+            part = check.build(source, name, state)
+            rest, _ = check.read(part, name, len(expected) - emitted)
+            check.close(part, name)
+            assert check.keys(rest) == check.keys(expected[emitted:]), (
                 f"partition {name!r} resumed from {state!r} ({emitted} records in)"
             )
-    assert violations == []
+        check.ledger.assert_all_closed("close() of every partition")
 
 
-def check_live_dataflow(case: PartitionedCase[X, S]) -> None:
+def check_live_dataflow(case: PartitionedCase[U, X, S, C]) -> None:
     """In a dataflow, idle partitions wake up for records appended later.
 
     Records are appended twice from another thread, a few poll intervals
-    apart, then the upstream ends: the run emits every record once, in order
-    per partition, and stops.
+    apart: the run emits every record once, in order per partition. Each
+    partition is stopped once its last record is out (the source tails).
     """
-    live = case.live()
-    expected: dict[str, list[X]] = {}
-    delay = 3 * case.poll_interval.total_seconds()
+    with _checking(case) as check:
+        names = check.names()
+        delay = 3 * case.poll_interval.total_seconds()
+        appended = threading.Event()
 
-    def feed() -> None:
-        _merge(expected, live.append())
-        time.sleep(delay)
-        _merge(expected, live.append())
-        live.finish()
+        def feed() -> None:
+            for round_ in range(2):
+                for name in names:
+                    check.append(name, 2, f"live {round_}", gaps=True)
+                if round_ == 0:
+                    time.sleep(delay)
+            appended.set()
 
-    timer = threading.Timer(delay, feed)
-    probe = Probe(live.source, idle_window=DRAIN_DEADLINE)
-    with forbid_sleep_in_next_batch() as violations:
+        # The feed appends 2 records to each partition twice: the probe stops
+        # a partition once it has emitted those 4.
+        probe = Probe(check.source(), check.times, check.key, budget=4)
+        timer = threading.Timer(delay, feed)
         timer.start()
         try:
             output = collect(probe)
         finally:
             timer.cancel()
             timer.join()
-    assert violations == []
-    late = [name for name, log in probe.parts.items() if log.idle_seconds]
-    assert not late, f"partitions {late} did not end within {DRAIN_DEADLINE}"
-    assert_each_once_in_order(output, expected, case.key)
-    empty_calls = {
-        name: log.calls - len(log.batches) for name, log in probe.parts.items()
-    }
-    assert all(count > 0 for count in empty_calls.values()), (
-        f"every partition waited for records at least once: {empty_calls}"
-    )
+        assert appended.is_set(), "the feed did not run"
+        assert_each_once_in_order(output, check.records, check.key)
+        empty_calls = {
+            name: log.calls - len(log.batches) for name, log in probe.parts.items()
+        }
+        assert all(count > 0 for count in empty_calls.values()), (
+            f"every partition waited for records at least once: {empty_calls}"
+        )
+        check.ledger.assert_all_closed("the run")
 
 
-def check_next_batch_never_sleeps(case: PartitionedCase[X, S]) -> None:
-    """`time.sleep` never runs inside `next_batch`: with data, at the end, idle."""
-    seeded = case.seeded()
-    idle = case.live().source
-    with forbid_sleep_in_next_batch() as violations:
-        for name in seeded.records:
-            part = seeded.source.build_part(STEP_ID, name, None)
-            drain(part)
-            part.close()
-        for name in idle.list_parts():
-            part = idle.build_part(STEP_ID, name, None)
-            for _ in range(3):
-                with in_next_batch():
-                    part.next_batch()
-            part.close()
-    assert violations == []
+def check_next_batch_never_sleeps(case: PartitionedCase[U, X, S, C]) -> None:
+    """`time.sleep` never runs inside `next_batch`: with data, idle, at the end.
+
+    (Every check also has the guard on; this one walks all three paths.)
+    """
+    with _checking(case) as check:
+        seeded = check.seed()
+        source = check.source(Options(stop_at_end=True))
+        for name in seeded:
+            part = check.build(source, name, None)
+            check.drain_to_end(part, name)
+            check.close(part, name)
+        idle = check.source()
+        part = check.build(idle, check.names()[2], None)
+        for _ in range(3):
+            check.next_batch(part, "idle")
+        check.close(part, "idle")
 
 
-def check_run_main(case: PartitionedCase[X, S]) -> None:
+def check_run_main(case: PartitionedCase[U, X, S, C]) -> None:
     """One worker (`run_main`) emits every record once, in order per partition."""
-    seeded = case.seeded()
-    probe = Probe(seeded.source)
-    with forbid_sleep_in_next_batch() as violations:
+    with _checking(case) as check:
+        seeded = check.seed()
+        probe = Probe(check.source(), check.times, check.key, expected=seeded)
         output = collect(probe)
-    assert violations == []
-    assert_each_once_in_order(output, seeded.records, case.key)
-    assert {name: log.builds for name, log in probe.parts.items()} == dict.fromkeys(
-        seeded.records, 1
-    )
+        assert_each_once_in_order(output, seeded, check.key)
+        builds = {name: log.builds for name, log in probe.parts.items()}
+        assert builds == dict.fromkeys(seeded, 1), builds
+        check.ledger.assert_all_closed("the run")
 
 
-def check_cluster_main(case: PartitionedCase[X, S], workers: int = 3) -> None:
+def check_cluster_main(case: PartitionedCase[U, X, S, C], workers: int = 3) -> None:
     """Several worker threads (`cluster_main`) emit every record exactly once.
 
-    Every worker lists the partitions; each one must be built on one worker only.
+    Every worker lists the partitions; each one must be built on one worker
+    only, and every client opened on any worker is closed by the end.
     """
-    seeded = case.seeded()
-    probe = Probe(seeded.source)
-    with forbid_sleep_in_next_batch() as violations:
+    with _checking(case) as check:
+        seeded = check.seed()
+        probe = Probe(check.source(), check.times, check.key, expected=seeded)
         output = collect(probe, workers=workers)
-    assert violations == []
-    assert_each_once_in_order(output, seeded.records, case.key)
-    assert {name: log.builds for name, log in probe.parts.items()} == dict.fromkeys(
-        seeded.records, 1
-    )
+        assert_each_once_in_order(output, seeded, check.key)
+        builds = {name: log.builds for name, log in probe.parts.items()}
+        assert builds == dict.fromkeys(seeded, 1), builds
+        check.ledger.assert_all_closed("the run")
 
 
 def check_recovery_after_fault(
-    case: PartitionedCase[X, S], tmp_path: Path, fault: Fault = "crash"
+    case: PartitionedCase[U, X, S, C], tmp_path: Path, fault: Fault = "crash"
 ) -> int:
     """A run that fails part-way resumes from its recovery store and loses nothing.
 
     The first run fails in `next_batch` once half the records were emitted:
     `crash` raises an exception (the run fails), `abort` raises
-    `AbortExecution` (the run stops). The second run shares the store and ends.
+    `AbortExecution` (the run stops). The second run shares the store.
     Asserted, per partition (see the module docstring for why):
 
     * run 1 delivered a prefix of the records, run 2 exactly the records from
       its resume point on, each once and in order, and nothing is missing;
     * the resume point is a snapshot run 1 took, and run 2 re-reads at most the
-      last batch the partition emitted in run 1;
-    * so the records delivered twice are among those last batches.
+      last batch the partition emitted in run 1.
 
     Returns:
         The number of records delivered twice.
     """
-    seeded = case.seeded()
-    total = sum(len(records) for records in seeded.records.values())
-    assert total >= 2, "seed at least two records"
-    store = recovery_store(tmp_path / "recovery", RECOVERY_STORE_PARTITIONS)
-    first = Probe(
-        seeded.source,
-        fault_after=total // 2,
-        fault=InjectedFaultError if fault == "crash" else AbortExecution,
-    )
-    out1: list[X] = []
-    with forbid_sleep_in_next_batch() as violations:
+    with _checking(case) as check:
+        seeded = check.seed()
+        total = sum(len(records) for records in seeded.values())
+        store = recovery_store(tmp_path / "recovery", RECOVERY_STORE_PARTITIONS)
+        source = check.source()
+        first = Probe(
+            source,
+            check.times,
+            check.key,
+            expected=seeded,
+            fault_after=total // 2,
+            fault=InjectedFaultError if fault == "crash" else AbortExecution,
+        )
+        out1: list[X] = []
         try:
             collect(
                 first, epoch_interval=timedelta(0), recovery_config=store, into=out1
             )
         except BytewaxRuntimeError as error:
-            if not _caused_by(error, InjectedFaultError):
+            if not caused_by(error, InjectedFaultError):
                 raise
         else:
             assert fault == "abort", "the injected crash did not fail the run"
         assert first.fault_fired, "the fault was never injected"
-        second = Probe(seeded.source)
+        second = Probe(source, check.times, check.key, expected=seeded)
         out2 = collect(second, epoch_interval=timedelta(0), recovery_config=store)
-    assert violations == []
 
-    got1 = _positions(case, out1, seeded.records)
-    got2 = _positions(case, out2, seeded.records)
-    duplicates = 0
-    for name, records in seeded.records.items():
-        log1 = first.parts.get(name, PartLog())
-        log2 = second.parts[name]
-        resume = _position_of(log1, log2.resume_state)
-        last_batch = len(log1.batches[-1]) if log1.batches else 0
-        assert got1[name] == list(range(len(got1[name]))), (
-            f"partition {name!r}: run 1 delivered {got1[name]}, not a prefix"
-        )
-        assert got2[name] == list(range(resume, len(records))), (
-            f"partition {name!r}: run 2 resumed at record {resume}, "
-            f"delivered {got2[name]}"
-        )
-        assert len(got1[name]) >= resume, (
-            f"partition {name!r}: records {len(got1[name])}..{resume - 1} were lost"
-        )
-        assert resume >= log1.emitted - last_batch, (
-            f"partition {name!r}: resumed at record {resume}, more than one batch "
-            f"before the {log1.emitted} records run 1 emitted"
-        )
-        duplicates += len(got1[name]) - resume
+        got1 = _positions(check, out1, seeded)
+        got2 = _positions(check, out2, seeded)
+        duplicates = 0
+        for name, records in seeded.items():
+            log1 = first.parts.get(name, PartLog())
+            log2 = second.parts[name]
+            resume = _position_of(log1, log2.resume_state)
+            last_batch = len(log1.batches[-1]) if log1.batches else 0
+            assert got1[name] == list(range(len(got1[name]))), (
+                f"partition {name!r}: run 1 delivered {got1[name]}, not a prefix"
+            )
+            assert got2[name] == list(range(resume, len(records))), (
+                f"partition {name!r}: run 2 resumed at record {resume}, "
+                f"delivered {got2[name]}"
+            )
+            assert len(got1[name]) >= resume, (
+                f"partition {name!r}: records {len(got1[name])}..{resume - 1} lost"
+            )
+            assert resume >= log1.emitted - last_batch, (
+                f"partition {name!r}: resumed at record {resume}, more than one "
+                f"batch before the {log1.emitted} records run 1 emitted"
+            )
+            duplicates += len(got1[name]) - resume
+        check.ledger.assert_all_closed("the second run")
     return duplicates
 
 
-def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, kind):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
 def check_rescale(
-    case: PartitionedCase[X, S],
+    case: PartitionedCase[U, X, S, C],
     tmp_path: Path,
-    workers: Sequence[int] = RESCALE_WORKERS,
+    workers: Sequence[int] = (1, 3, 2),
 ) -> list[dict[str, S | None]]:
     """One recovery store resumed with a changing worker count keeps positions.
 
-    Each run but the last stops every partition once it has emitted a third of
-    the longest partition; the last run reads the rest. Asserted: every run
-    resumes each partition exactly where the previous run's final snapshot
-    left it, builds it on one worker only, and together the runs emit every
-    record once, in order per partition.
+    Each run but the last stops every partition once it has emitted a few
+    records; the last run reads the rest. Asserted: every run resumes each
+    partition exactly where the previous run's final snapshot left it, builds
+    it on one worker only, and together the runs emit every record once, in
+    order per partition.
 
     Returns:
         The resume state of each partition, per run.
     """
-    seeded = case.seeded()
-    longest = max(len(records) for records in seeded.records.values())
-    budget = max(1, longest // len(workers))
-    store = recovery_store(
-        tmp_path / "recovery", max(RECOVERY_STORE_PARTITIONS, *workers)
-    )
-    output: list[X] = []
-    previous: Probe[X, S] | None = None
-    resumed: list[dict[str, S | None]] = []
-    with forbid_sleep_in_next_batch() as violations:
+    with _checking(case) as check:
+        seeded = check.seed()
+        longest = max(len(records) for records in seeded.values())
+        budget = max(1, longest // len(workers))
+        store = recovery_store(
+            tmp_path / "recovery", max(RECOVERY_STORE_PARTITIONS, *workers)
+        )
+        source = check.source()
+        output: list[X] = []
+        previous: Probe[X, S] | None = None
+        resumed: list[dict[str, S | None]] = []
+        seen: set[Hashable] = set()
         for run, count in enumerate(workers):
             last = run == len(workers) - 1
-            probe = Probe(seeded.source, budget=None if last else budget)
+            probe = Probe(
+                source,
+                check.times,
+                check.key,
+                expected=seeded,
+                seen=seen,
+                budget=None if last else budget,
+            )
             output += collect(
                 probe, workers=count, epoch_interval=timedelta(0), recovery_config=store
             )
+            seen.update(check.keys(output))
             builds = {name: log.builds for name, log in probe.parts.items()}
-            assert builds == dict.fromkeys(seeded.records, 1), (
-                f"run {run + 1}: {builds}"
-            )
+            assert builds == dict.fromkeys(seeded, 1), f"run {run + 1}: {builds}"
             resumed.append(
                 {name: log.resume_state for name, log in probe.parts.items()}
             )
@@ -734,61 +920,113 @@ def check_rescale(
                     f"{log.resume_state!r}, not from {expected!r}"
                 )
             previous = probe
-    assert violations == []
-    assert_each_once_in_order(output, seeded.records, case.key)
+        assert_each_once_in_order(output, seeded, check.key)
+        check.ledger.assert_all_closed("the runs")
     return resumed
 
 
-def _example_lines(case: PartitionedCase[X, S]) -> dict[str, list[str]]:
-    source = case.example_source()
-    lines: dict[str, list[str]] = {}
-    for name in source.list_parts():
-        part = source.build_part(STEP_ID, name, None)
-        records, _ = drain(part)
-        part.close()
-        lines[name] = [str(record) for record in records]
-    return lines
+def check_logs_and_errors_name_the_partition(
+    case: PartitionedCase[U, X, S, C],
+) -> None:
+    """Logs name the step and partition on start, resume and end; so do errors.
+
+    A client failure inside `next_batch` surfaces as an exception whose
+    message names the partition, with the client's error as its cause, and
+    is logged; the partition can still be closed.
+    """
+    with _checking(case) as check, capture_logs() as logs:
+        seeded = check.seed()
+        name = next(name for name, records in seeded.items() if records)
+        source = check.source(Options(stop_at_end=True))
+        part = check.build(source, name, None)
+        assert_logged(logs, STEP_ID, name, what="build_part")
+        check.next_batch(part, name)
+        state = check.snapshot(part, name)
+        check.close(part, name)
+
+        logs.clear()
+        part = check.build(source, name, state)
+        assert_logged(logs, STEP_ID, name, repr(state), what="a resume")
+        check.drain_to_end(part, name)
+        assert_logged(logs, STEP_ID, name, what="the end of a partition")
+        check.close(part, name)
+
+        logs.clear()
+        part = check.build(source, name, None)
+        check.ledger.fail_next_call(InjectedClientError("injected failure"))
+        error = error_of(lambda: check.next_batch(part, name))
+        assert error is not None, "next_batch swallowed the client's failure"
+        chain = describe_chain(error)
+        assert caused_by(error, InjectedClientError), chain
+        assert name in chain.splitlines()[0], (
+            f"the error does not name partition {name!r}:\n{chain}"
+        )
+        assert_logged(logs, STEP_ID, name, what="a failure")
+        check.close(part, name)
+        check.ledger.assert_all_closed("close() of every partition")
 
 
-def check_example_bytewax_run(case: PartitionedCase[X, S], workers: int = 2) -> None:
+# --- The example ------------------------------------------------------------
+
+
+def _example_lines(
+    case: PartitionedCase[U, X, S, C],
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    run = case.adapter.example()
+    lines = {
+        name: [str(record) for record in records]
+        for name, records in run.records.items()
+    }
+    return lines, dict(run.env)
+
+
+def check_example_bytewax_run(
+    case: PartitionedCase[U, X, S, C], workers: int = 2
+) -> None:
     """`python -m bytewax.run <example>:flow -w 2` prints every record once.
 
     Each partition's lines keep their order; partitions may interleave (see
-    `common.split_printed`).
+    `common.split_printed`). An example that never ends is stopped once every
+    line is out.
     """
-    stdout = run_module("bytewax.run", f"{case.example}:flow", "-w", str(workers))
-    assert_printed_once_in_order(stdout, _example_lines(case))
+    lines, env = _example_lines(case)
+    args = ("bytewax.run", f"{case.example}:flow", "-w", str(workers))
+    stdout = run_module(*args, env=env, until_printed=lines)
+    assert_printed_once_in_order(stdout, lines)
 
 
 def check_example_bytewax_testing(
-    case: PartitionedCase[X, S], processes: int = 2
+    case: PartitionedCase[U, X, S, C], processes: int = 2
 ) -> None:
     """`python -m bytewax.testing <example>:flow -p 2 -w 1` prints every record once.
 
     `bytewax.testing` listens on fixed ports from 2101: never run two of these
     at once (keep the tests serial, no pytest-xdist).
     """
-    stdout = run_module(
-        "bytewax.testing", f"{case.example}:flow", "-p", str(processes), "-w", "1"
-    )
-    assert_printed_once_in_order(stdout, _example_lines(case))
+    lines, env = _example_lines(case)
+    args = ("bytewax.testing", f"{case.example}:flow", "-p", str(processes), "-w", "1")
+    stdout = run_module(*args, env=env, until_printed=lines)
+    assert_printed_once_in_order(stdout, lines)
 
 
 def check_example_resumes_with_recovery(
-    case: PartitionedCase[X, S], tmp_path: Path, workers: int = 2
+    case: PartitionedCase[U, X, S, C], tmp_path: Path, workers: int = 2
 ) -> None:
     """The README's recovery commands work: a second run resumes at the end.
 
     Creates a store with `python -m bytewax.recovery DIR N`, then runs the
     example twice with `python -m bytewax.run ... -r DIR -s 10 -b 30`. The first
     run prints every record once; the second resumes every partition after its
-    last record and prints nothing.
+    last record and prints nothing. The example must end by itself (a
+    stop-at-end source) for the second run to finish.
     """
+    lines, env = _example_lines(case)
     store = tmp_path / "recovery"
     store.mkdir()
     run_module("bytewax.recovery", str(store), str(RECOVERY_STORE_PARTITIONS))
-    flags = ("-w", str(workers), "-r", str(store), "-s", "10", "-b", "30")
-    first = run_module("bytewax.run", f"{case.example}:flow", *flags)
-    assert_printed_once_in_order(first, _example_lines(case))
-    second = run_module("bytewax.run", f"{case.example}:flow", *flags)
+    args = ("bytewax.run", f"{case.example}:flow", "-w", str(workers))
+    flags = ("-r", str(store), "-s", "10", "-b", "30")
+    first = run_module(*args, *flags, env=env)
+    assert_printed_once_in_order(first, lines)
+    second = run_module(*args, *flags, env=env)
     assert second == "", f"the resumed run printed again:\n{second}"
