@@ -14,6 +14,7 @@ import type { FilesTable } from './files.js';
 import { renderTemplate } from './files.js';
 import { addExports, insertSection } from './project-edits.js';
 import { CONFIG_FILE, type ProjectConfig, findProjectRoot, parseProjectConfig, readProjectConfig } from './project-config.js';
+import { CI_WORKFLOW, refreshCiBlocks } from '../generators/ci/blocks.js';
 
 type Options = Generator['options'];
 
@@ -24,6 +25,8 @@ export interface SliceParts<C> {
   readonly exports?: (context: C) => { module: string; names: string[] };
   /** A README section, inserted above `marker` (replacing `placeholder`). */
   readonly readme?: { template: string; marker: string; placeholder?: string };
+  /** The slice appears in ci.yml's generated blocks (example runs, upstream settings). */
+  readonly inCi?: boolean;
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -82,7 +85,26 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     this.writeFiles(this.root, parts.files, context);
     if (parts.exports) this.#addExports(parts.exports(context));
     if (parts.readme) this.#addReadmeSection(parts.readme, context);
-    writeProjectConfig(this, this.root, this.record(this.project));
+    const recorded = this.record(this.project);
+    if (parts.inCi && recorded.ci) this.#refreshCi(recorded);
+    writeProjectConfig(this, this.root, recorded);
+  }
+
+  /** Rewrites ci.yml's generated blocks for the project as it now is, if the project has a ci.yml. */
+  #refreshCi(project: ProjectConfig): void {
+    const workflow = path.join(this.root, CI_WORKFLOW);
+    const text = this.fs.read(workflow, { defaults: '' }) ?? '';
+    if (text === '') return;
+    const ciTemplates = path.join(path.dirname(this.resolved), '..', 'ci', 'templates');
+    const refreshed = refreshCiBlocks(text, ciTemplates, { sources: project.sources });
+    if (typeof refreshed === 'string') {
+      if (refreshed !== text) this.writeDeliberately(workflow, refreshed);
+      return;
+    }
+    this.log(
+      `${CI_WORKFLOW} no longer has the marker lines of its generated parts (${refreshed.missing.join('; ')}), ` +
+        'so it was left as it is: add the new example run to it by hand.',
+    );
   }
 
   #addExports({ module, names }: { module: string; names: string[] }): void {

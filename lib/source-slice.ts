@@ -31,6 +31,7 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
   // Partition classes are an implementation detail, as in Bytewax's own connectors.
   exports: (c) => ({ module: c.sourceName, names: [`${c.className}Source`] }),
   readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
+  inCi: true,
 };
 
 export abstract class SourceSliceGenerator<A extends { name: string }> extends SliceGenerator<A, SourceContext> {

@@ -119,7 +119,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       bytewaxRequirement: BYTEWAX_REQUIREMENT,
       tools: PYTHON_TOOLS,
       hooks: PRE_COMMIT_HOOKS,
-      docstringBody: docstringParagraph(config.description),
+      // A lead-in keeps the first body line from reading as a docstring
+      // section header ("Note", "Examples") to pydocstyle.
+      docstringBody: docstringParagraph(`Project description: ${config.description}`),
       noSourcesYet: NO_SOURCES_YET,
       sourcesMarker: SOURCES_MARKER,
       ciMarker: CI_MARKER,

@@ -85,7 +85,7 @@ describe('e2e: app', function () {
     const docstring = check(
       run(venvBin(VENV, 'python'), ['-c', 'import bytewax_awkward_e2e as m; print(m.__doc__)'], project),
     );
-    assert.equal(docstring.output.trim(), `A Bytewax connector package.\n\n${AWKWARD}`);
+    assert.equal(docstring.output.trim(), `A Bytewax connector package.\n\nProject description: ${AWKWARD}`);
     const metadata = check(
       run(venvBin(VENV, 'python'), ['-c', 'import importlib.metadata as m; print(m.metadata("bytewax-awkward-e2e")["Summary"])'], project),
     );

@@ -49,7 +49,7 @@ describe('app', () => {
       const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as Record<string, any>;
       assert.equal(pyproject.project.description, AWKWARD);
       const init = fs.readFileSync(path.join(dir, 'src/bytewax_acme_feed/__init__.py'), 'utf8');
-      assert.deepEqual(init.split('\n').slice(0, 4), ['"""A Bytewax connector package.', '', 'He said \\"hi\\" \\\\ o\'clock — ünïcødé', '"""']);
+      assert.deepEqual(init.split('\n').slice(0, 4), ['"""A Bytewax connector package.', '', 'Project description: He said \\"hi\\" \\\\ o\'clock — ünïcødé', '"""']);
     });
 
     it('matches license and Python range in metadata and classifiers', () => {

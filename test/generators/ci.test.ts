@@ -64,3 +64,38 @@ describe('ci', () => {
     fs.rmSync(empty, { recursive: true, force: true });
   });
 });
+
+describe('ci follows the project', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeProject({ ci: true, partitioned: 'orders' });
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const workflow = () => fs.readFileSync(path.join(dir, '.github/workflows/ci.yml'), 'utf8');
+
+  it('a source added later gets its example run and upstream setting; a user edit elsewhere stays', async () => {
+    fs.writeFileSync(path.join(dir, '.github/workflows/ci.yml'), workflow().replace('timeout-minutes: 15', 'timeout-minutes: 25 # mine'));
+    await runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true, client: 'async' });
+    const ci = parseYaml(workflow());
+    const runs = (ci.jobs.test.steps as Array<{ run?: string }>).map((step) => step.run).filter((run) => run?.startsWith('python -m bytewax.run'));
+    assert.deepEqual(runs, ['python -m bytewax.run examples.orders:flow -w 2', 'python -m bytewax.run examples.events:flow -w 2']);
+    assert.deepEqual(Object.keys(ci.jobs.integration.env), ['ORDERS_PARTITIONS', 'EVENTS_SHARDS']);
+    assert.match(workflow(), /timeout-minutes: 25 # mine/);
+  });
+
+  it('equals a project generated with both sources from the start', async () => {
+    await runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true });
+    const both = await makeProject({ ci: true, partitioned: 'orders', dynamic: 'events' });
+    assert.equal(workflow(), fs.readFileSync(path.join(both, '.github/workflows/ci.yml'), 'utf8'));
+    fs.rmSync(both, { recursive: true, force: true });
+  });
+
+  it('a workflow without the markers is left alone, and the source is still added', async () => {
+    fs.writeFileSync(path.join(dir, '.github/workflows/ci.yml'), workflow().replaceAll('# generator-bytewax-connector: ', '# '));
+    const before = workflow();
+    await runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true });
+    assert.equal(workflow(), before);
+    assert.ok(fs.existsSync(path.join(dir, 'examples/events.py')));
+  });
+});
