@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, listFiles, readTree } from './helpers/paths.js';
+import { onlyOnPosix } from './helpers/platform.js';
 
 /** Runs the bin with no terminal on stdin and no git identity, as CI does. */
 function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -153,7 +154,8 @@ describe('runner (generator-bytewax-connector bin)', () => {
       assert.ok(fs.existsSync(path.join(work, 'proj', 'pyproject.toml')));
     });
 
-    it('when creating the venv fails says so, keeps every file and prints the commands to finish by hand', () => {
+    it('when creating the venv fails says so, keeps every file and prints the commands to finish by hand', function () {
+      onlyOnPosix(this);
       // A python3.12 that answers the version probe, then fails like a broken install.
       const bin = path.join(work, 'bin');
       fs.mkdirSync(bin);
@@ -171,7 +173,8 @@ describe('runner (generator-bytewax-connector bin)', () => {
       assert.ok(fs.existsSync(path.join(work, 'proj', 'src', 'bytewax_proj', '__init__.py')));
     });
 
-    it('SIGTERM while installing stops the install tool too, and says how to finish', async () => {
+    it('SIGTERM while installing stops the install tool too, and says how to finish', async function () {
+      onlyOnPosix(this);
       // A python3.12 whose venv step hangs, recording its process id.
       const bin = path.join(work, 'bin');
       fs.mkdirSync(bin);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, listFiles, readTree } from './helpers/paths.js';
+import { onlyOnPosix, onlyWithTmpfsMounts } from './helpers/platform.js';
 import { runGenerator } from './helpers/run.js';
 import { makeProject } from './helpers/source-slice.js';
 
@@ -57,7 +58,8 @@ describe('safety', () => {
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
   describe('template syntax in a path is a name, never code', () => {
-    it('writes into a directory named literally after the argument', async () => {
+    it('writes into a directory named literally after the argument', async function () {
+      onlyOnPosix(this);
       const marker = '__bytewax_pwned';
       const names = ['w<%= 1+1 %>', `p<% globalThis.${marker} = true %>`];
       for (const name of names) {
@@ -107,7 +109,8 @@ describe('safety', () => {
   });
 
   describe('symbolic links are never written through', () => {
-    it('a dangling link where the new module goes', async () => {
+    it('a dangling link where the new module goes', async function () {
+      onlyOnPosix(this);
       const project = await makeProject();
       const target = path.join(work, 'outside.py');
       fs.symlinkSync(target, path.join(project, 'src/bytewax_shop/orders.py'));
@@ -119,7 +122,8 @@ describe('safety', () => {
       fs.rmSync(project, { recursive: true, force: true });
     });
 
-    it('a README that links to a file elsewhere', async () => {
+    it('a README that links to a file elsewhere', async function () {
+      onlyOnPosix(this);
       const project = await makeProject();
       const elsewhere = path.join(work, 'README.md');
       fs.renameSync(path.join(project, 'README.md'), elsewhere);
@@ -136,7 +140,8 @@ describe('safety', () => {
   describe('a run cut off part-way is completed by running the same command again', () => {
     const crash = { GENERATOR_BYTEWAX_CONNECTOR_CRASH_AFTER_WRITES: '6' };
 
-    it('the app: the re-run undoes the partial project and writes it whole', () => {
+    it('the app: the re-run undoes the partial project and writes it whole', function () {
+      onlyOnPosix(this);
       const args = ['proj', ...BASE, '--partitioned', 'orders'];
       const killed = runCli(args, work, crash);
       assert.equal(killed.signal, 'SIGKILL', killed.stderr);
@@ -151,7 +156,8 @@ describe('safety', () => {
       assert.deepEqual(readTree(path.join(work, 'proj')), readTree(path.join(clean, 'proj')));
     });
 
-    it('a slice: README and __init__.py get their insertions once', async () => {
+    it('a slice: README and __init__.py get their insertions once', async function () {
+      onlyOnPosix(this);
       const project = await makeProject();
       const killed = runCli(['partitioned', 'orders', '--yes'], project, { GENERATOR_BYTEWAX_CONNECTOR_CRASH_AFTER_WRITES: '4' });
       assert.equal(killed.signal, 'SIGKILL');
@@ -211,18 +217,21 @@ describe('safety', () => {
       assertUserError(status, stderr, /^error: ".*taken" is a file, so the project cannot be created there\.\nChoose a directory/m);
     });
 
-    it('a directory name too long for the file system', () => {
+    it('a directory name too long for the file system', function () {
+      onlyOnPosix(this);
       const { status, stderr } = runCli(['p'.repeat(300), ...BASE], work);
       assertUserError(status, stderr, /^error: The name "p{80}…" in ".*" is longer than 255 bytes, which file systems refuse\.$/m);
       assert.deepEqual(listFiles(work), []);
     });
 
-    it('a read-only file system', () => {
+    it('a read-only file system', function () {
+      onlyWithTmpfsMounts(this);
       const { status, stderr } = runCliOnTmpfs(work, 'ro', ['proj', ...BASE]);
       assertUserError(status, stderr, /^error: Cannot write in .*: the file system is read-only \(EROFS\)\. Nothing was written\.$/m);
     });
 
-    it('a full disk', () => {
+    it('a full disk', function () {
+      onlyWithTmpfsMounts(this);
       const { status, stderr } = runCliOnTmpfs(work, 'size=64k', ['proj', ...BASE, '--partitioned', 'orders']);
       assertUserError(status, stderr, /^error: Not enough free space in .*: \d+ KiB needed, \d+ KiB free\. Nothing was written\.$/m);
     });

@@ -66,6 +66,17 @@ describe('e2e: ci workflows', function () {
     });
   });
 
+  it("this repository's own workflows and dependabot.yml: actionlint, zizmor and the schemas find nothing", () => {
+    const lint = check(run('bash', [LINT, REPO_ROOT], REPO_ROOT));
+    assert.match(lint.output, /OK: 2 workflow\(s\) and dependabot\.yml passed/);
+    const release = parseYaml(fs.readFileSync(path.join(REPO_ROOT, '.github/workflows/release.yml'), 'utf8'));
+    assert.deepEqual(release.jobs.publish.permissions, { 'id-token': 'write' });
+    assert.equal(release.jobs.publish.environment.name, 'npm');
+    const ci = parseYaml(fs.readFileSync(path.join(REPO_ROOT, '.github/workflows/ci.yml'), 'utf8'));
+    assert.deepEqual(ci.jobs.test.strategy.matrix.node, ['20', '22', '24']);
+    assert.deepEqual(ci.jobs.unit.strategy.matrix.os, ['macos-latest', 'windows-latest']);
+  });
+
   it('`ci` added later to a --no-ci project gives the files of a project generated with CI', () => {
     const flags = ['--partitioned', 'orders', '--python', '3.11'];
     const withCi = generate(work, 'with-ci', flags);

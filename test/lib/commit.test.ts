@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { JOURNAL, applyCommit, planCommit, preflight, recoverInterruptedRun, resolveRoot } from '../../lib/commit.js';
 import { readTree } from '../helpers/paths.js';
+import { onlyOnPosix } from '../helpers/platform.js';
 
 const file = (root: string, relative: string, text: string, deliberate = false) => ({
   path: path.join(root, relative),
@@ -46,7 +47,8 @@ describe('lib/commit', () => {
     assert.throws(() => planCommit(root, [file(root, '../escaped.txt', 'x')]), /Refusing to write .*escaped\.txt: it is outside the project/);
   });
 
-  it('refuses to write through a symbolic link, file or folder, even a dangling one', () => {
+  it('refuses to write through a symbolic link, file or folder, even a dangling one', function () {
+    onlyOnPosix(this);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-outside-'));
     fs.symlinkSync(path.join(outside, 'missing.py'), path.join(root, 'x.py'));
     assert.throws(() => planCommit(root, [file(root, 'x.py', 'x')]), /x\.py is a symbolic link \(to .*missing\.py\); the generator never writes through links/);
@@ -63,7 +65,8 @@ describe('lib/commit', () => {
     assert.throws(() => resolveRoot(path.join(root, 'src', 'project')), /src" is a file, so the project cannot be created there/);
   });
 
-  it('writes every file, keeps the mode of replaced ones and leaves no journal', () => {
+  it('writes every file, keeps the mode of replaced ones and leaves no journal', function () {
+    onlyOnPosix(this);
     fs.writeFileSync(path.join(root, 'run.sh'), 'old', { mode: 0o755 });
     const plan = planCommit(root, [file(root, 'a/b.txt', 'b'), file(root, 'run.sh', 'new', true)]);
     preflight(plan);
