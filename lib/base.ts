@@ -176,7 +176,9 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       const target = path.join(root, spec.target(context));
       if (spec.mode === 'once' && this.fs.exists(target)) continue;
       const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
-      this.fs.write(target, renderTemplate(this.templatePath(template), context));
+      // Shared templates sit in lib/templates/, built beside lib/ in dist/ as the generators are.
+      const file = spec.shared ? path.join(path.dirname(this.resolved), '..', '..', 'lib', 'templates', template) : this.templatePath(template);
+      this.fs.write(target, renderTemplate(file, context));
     }
   }
 

@@ -7,8 +7,10 @@ import ejs from 'ejs';
 import fs from 'node:fs';
 
 export interface FileSpec<C> {
-  /** Path under the generator's `templates/`. */
+  /** Path under the generator's `templates/` (or, when `shared`, under lib/templates/). */
   readonly template: string | ((context: C) => string);
+  /** A template several generators write from: kept once, in lib/templates/. */
+  readonly shared?: boolean;
   /** Path in the project, relative to its root. */
   readonly target: (context: C) => string;
   /** Written only when this holds. */

@@ -12,6 +12,7 @@ import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
 import { SliceGenerator, type SliceParts } from './slice.js';
 
 export interface SourceContext {
+  kind: SourceEntry['kind'];
   sourceName: string;
   className: string;
   packageName: string;
@@ -24,7 +25,11 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
     { template: 'source.py.ejs', target: (c) => `src/${c.packageName}/${c.sourceName}.py` },
     { template: 'demo.py.ejs', target: (c) => `src/${c.packageName}/demo/${c.sourceName}.py` },
     // The same for every source: the first one writes it, later ones leave it (and any edit) alone.
-    { template: '../../app/templates/src/package/demo/__init__.py', target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
+    { template: 'demo/__init__.py.ejs', shared: true, target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
+    // The contract kit: its common part for every kind, then this kind's checks.
+    { template: 'contract/__init__.py.ejs', shared: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
+    { template: 'contract/common.py.ejs', shared: true, target: () => 'tests/contract/common.py', mode: 'once' },
+    { template: 'contract.py.ejs', target: (c) => `tests/contract/${c.kind}.py`, mode: 'once' },
     { template: 'test_source.py.ejs', target: (c) => `tests/test_${c.sourceName}.py` },
     { template: 'example.py.ejs', target: (c) => `examples/${c.sourceName}.py` },
   ],
@@ -42,7 +47,7 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
       packageName: project.packageName,
       taken: project.sources.map((s) => ({ name: s.name, kind: `${s.kind} source` })),
       existingFiles: (name) => {
-        const context = { sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
+        const context = { kind: this.kind, sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
         return SOURCE_PARTS.files
           .filter((spec) => spec.mode !== 'once')
           .map((spec) => spec.target(context))
@@ -61,6 +66,7 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
   protected override templateContext(): SourceContext {
     const entry = this.entry();
     return {
+      kind: entry.kind,
       sourceName: entry.name,
       className: classStem(entry.name),
       packageName: this.project.packageName,

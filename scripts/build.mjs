@@ -15,6 +15,7 @@ execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc
   cwd: root,
   stdio: 'inherit',
 });
+cpSync(path.join(root, 'lib', 'templates'), path.join(dist, 'lib', 'templates'), { recursive: true });
 for (const name of readdirSync(path.join(root, 'generators'))) {
   const templates = path.join(root, 'generators', name, 'templates');
   if (existsSync(templates)) cpSync(templates, path.join(dist, 'generators', name, 'templates'), { recursive: true });

@@ -30,9 +30,5 @@ export const APP_FILES: FilesTable<AppTemplateContext> = [
   { template: 'src/package/py.typed.ejs', target: (c) => `src/${c.packageName}/py.typed` },
   { template: 'tests/__init__.py.ejs', target: () => 'tests/__init__.py' },
   { template: 'tests/test_package.py.ejs', target: () => 'tests/test_package.py' },
-  { template: 'tests/contract/__init__.py', target: () => 'tests/contract/__init__.py' },
-  { template: 'tests/contract/common.py', target: () => 'tests/contract/common.py' },
-  { template: 'tests/contract/partitioned.py', target: () => 'tests/contract/partitioned.py' },
-  { template: 'tests/contract/dynamic.py', target: () => 'tests/contract/dynamic.py' },
   { template: 'examples/__init__.py.ejs', target: () => 'examples/__init__.py' },
 ];

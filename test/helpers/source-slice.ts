@@ -36,14 +36,19 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('writes the module, its demo upstream, its test and its example', () => {
+    it('writes the module, its demo upstream, its test, its example and the contract kit of its kind only', () => {
       const files = [
         'src/bytewax_shop/sensor_log.py',
         'src/bytewax_shop/demo/__init__.py',
         'src/bytewax_shop/demo/sensor_log.py',
         'tests/test_sensor_log.py',
         'examples/sensor_log.py',
+        'tests/contract/__init__.py',
+        'tests/contract/common.py',
+        `tests/contract/${kind}.py`,
       ];
+      const other = kind === 'partitioned' ? 'dynamic' : 'partitioned';
+      assert.ok(!fs.existsSync(path.join(dir, `tests/contract/${other}.py`)), `a ${kind}-only project got the ${other} kit`);
       for (const file of files) {
         assert.ok(fs.existsSync(path.join(dir, file)), file);
         assert.doesNotMatch(fs.readFileSync(path.join(dir, file), 'utf8'), /<%|%>/, file);
