@@ -33,6 +33,8 @@ export interface ProjectConfig {
   license: SupportedLicense;
   python: PythonVersion;
   ci: boolean;
+  /** The year in LICENSE's copyright line; projects made before it was kept have none. */
+  copyrightYear?: number;
   sources: SourceEntry[];
 }
 
@@ -69,6 +71,7 @@ const projectSchema = z
   .object({
     generatorVersion: z.string(),
     ...storedFields(appAnswers(noContext)),
+    copyrightYear: z.optional(z.int().check(z.gte(1970), z.lte(9999))),
     sources: z._default(z.array(sourceEntry), []),
   })
   .check(

@@ -14,6 +14,7 @@ import type { FilesTable } from './files.js';
 import { renderTemplate } from './files.js';
 import { addExports, insertSection } from './project-edits.js';
 import { CONFIG_FILE, type ProjectConfig, findProjectRoot, parseProjectConfig, readProjectConfig } from './project-config.js';
+import { APP_FILES, appTemplateContext } from '../generators/app/files.js';
 import { CI_WORKFLOW, refreshCiBlocks } from '../generators/ci/blocks.js';
 
 type Options = Generator['options'];
@@ -27,6 +28,8 @@ export interface SliceParts<C> {
   readonly readme?: { template: string; marker: string; placeholder?: string };
   /** The slice appears in ci.yml's generated blocks (example runs, upstream settings). */
   readonly inCi?: boolean;
+  /** What the slice records changes the app's own files (pyproject.toml, say): write them again. */
+  readonly changesAppFiles?: boolean;
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -87,7 +90,29 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     if (parts.readme) this.#addReadmeSection(parts.readme, context);
     const recorded = this.record(this.project);
     if (parts.inCi && recorded.ci) this.#refreshCi(recorded);
+    if (parts.changesAppFiles) this.#refreshAppFiles(this.project, recorded);
     writeProjectConfig(this, this.root, recorded);
+  }
+
+  /**
+   * Renders the app's own files again for the project's new answers. A file
+   * the user has not changed (it is what the old answers render) is updated; a
+   * changed one is written too, and the commit treats it as a conflict: asked
+   * about in a terminal, refused without one, overwritten with --force.
+   */
+  #refreshAppFiles(before: ProjectConfig, after: ProjectConfig): void {
+    const templates = path.join(path.dirname(this.resolved), '..', 'app', 'templates');
+    const [old, next] = [appTemplateContext(before), appTemplateContext(after)];
+    const render = (spec: (typeof APP_FILES)[number], context: typeof old) =>
+      renderTemplate(path.join(templates, typeof spec.template === 'string' ? spec.template : spec.template(context)), context);
+    for (const spec of APP_FILES) {
+      if (spec.mode === 'once' || spec.target(old) !== spec.target(next)) continue;
+      const [was, now] = [render(spec, old), render(spec, next)];
+      if (was === now) continue;
+      const file = path.join(this.root, spec.target(next));
+      if (this.fs.read(file, { defaults: '' }) === was) this.writeDeliberately(file, now);
+      else this.fs.write(file, now);
+    }
   }
 
   /** Rewrites ci.yml's generated blocks for the project as it now is, if the project has a ci.yml. */

@@ -1,5 +1,9 @@
+import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/escape.js';
 import type { FilesTable } from '../../lib/files.js';
+import { spdxExpression } from '../../lib/licenses.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
+import { CI_MARKER, NO_SOURCES_YET, SOURCES_MARKER } from '../../lib/readme-markers.js';
+import { BYTEWAX_REQUIREMENT, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 
 /** What the app's templates see: the project's answers and what derives from them. */
 export interface AppTemplateContext extends ProjectConfig {
@@ -32,3 +36,26 @@ export const APP_FILES: FilesTable<AppTemplateContext> = [
   { template: 'tests/test_package.py.ejs', target: () => 'tests/test_package.py' },
   { template: 'examples/__init__.py.ejs', target: () => 'examples/__init__.py' },
 ];
+
+/** The app's template context for a project's answers. */
+export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
+  return {
+    ...config,
+    licenseExpression: spdxExpression(config.license),
+    pythonVersions: pythonRange(config.python),
+    bytewaxRequirement: BYTEWAX_REQUIREMENT,
+    tools: PYTHON_TOOLS,
+    hooks: PRE_COMMIT_HOOKS,
+    // A lead-in keeps the first body line from reading as a docstring
+    // section header ("Note", "Examples") to pydocstyle.
+    docstringBody: docstringParagraph(`Project description: ${config.description}`),
+    noSourcesYet: NO_SOURCES_YET,
+    sourcesMarker: SOURCES_MARKER,
+    ciMarker: CI_MARKER,
+    // The year the project was created, so a later run writes the same LICENSE.
+    year: config.copyrightYear ?? new Date().getFullYear(),
+    toml: tomlString,
+    yamlString,
+    pyString,
+  };
+}

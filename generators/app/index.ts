@@ -6,19 +6,15 @@ import { readOption } from '../../lib/answers.js';
 import { BaseGenerator } from '../../lib/base.js';
 import { resolveRoot } from '../../lib/commit.js';
 import { UsageError } from '../../lib/errors.js';
-import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/escape.js';
 import { enclosingRepository, gitAvailable, initRepository } from '../../lib/git.js';
 import { installByHand, installProject } from '../../lib/install.js';
-import { spdxExpression } from '../../lib/licenses.js';
 import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
-import { CI_MARKER, NO_SOURCES_YET, SOURCES_MARKER } from '../../lib/readme-markers.js';
 import { writeProjectConfig } from '../../lib/slice.js';
-import { BYTEWAX_REQUIREMENT, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 import CiGenerator from '../ci/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
-import { APP_FILES, type AppTemplateContext } from './files.js';
+import { APP_FILES, appTemplateContext } from './files.js';
 
 function gitConfig(key: string): string | undefined {
   try {
@@ -82,6 +78,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       license: answers.license,
       python: answers.python,
       ci: answers.ci,
+      copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
       // The slices record their own sources as they write them.
       sources: stored?.sources ?? [],
     };
@@ -111,26 +108,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   }
 
   writing(): void {
-    const config = this.#config;
-    const context: AppTemplateContext = {
-      ...config,
-      licenseExpression: spdxExpression(config.license),
-      pythonVersions: pythonRange(config.python),
-      bytewaxRequirement: BYTEWAX_REQUIREMENT,
-      tools: PYTHON_TOOLS,
-      hooks: PRE_COMMIT_HOOKS,
-      // A lead-in keeps the first body line from reading as a docstring
-      // section header ("Note", "Examples") to pydocstyle.
-      docstringBody: docstringParagraph(`Project description: ${config.description}`),
-      noSourcesYet: NO_SOURCES_YET,
-      sourcesMarker: SOURCES_MARKER,
-      ciMarker: CI_MARKER,
-      year: new Date().getFullYear(),
-      toml: tomlString,
-      yamlString,
-      pyString,
-    };
-    this.writeFiles(this.#root, APP_FILES, context);
+    this.writeFiles(this.#root, APP_FILES, appTemplateContext(this.#config));
   }
 
   async install(): Promise<void> {

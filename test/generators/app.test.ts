@@ -83,6 +83,7 @@ describe('app', () => {
         license: 'MIT',
         python: '3.11',
         ci: false,
+        copyrightYear: new Date().getFullYear(),
         sources: [],
       });
     });
