@@ -19,6 +19,7 @@ type Options = Generator['options'];
 interface MemFsFile {
   path: string;
   contents: Buffer | null;
+  stat?: { mode?: number } | null;
   state?: string;
   committed?: boolean;
 }
@@ -178,7 +179,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
       // Shared templates sit in lib/templates/, built beside lib/ in dist/ as the generators are.
       const file = spec.shared ? path.join(path.dirname(this.resolved), '..', '..', 'lib', 'templates', template) : this.templatePath(template);
-      this.fs.write(target, renderTemplate(file, context));
+      this.fs.write(target, renderTemplate(file, context), spec.executable ? { stat: { mode: 0o755 } as never } : undefined);
     }
   }
 
@@ -196,6 +197,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       pending.map((file) => ({
         path: file.path,
         contents: file.contents!,
+        ...(file.stat?.mode === undefined ? {} : { mode: file.stat.mode }),
         deliberate: this.runState.deliberate.has(path.resolve(file.path)) || path.basename(file.path) === '.yo-rc.json',
       })),
     );

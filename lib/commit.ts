@@ -39,12 +39,15 @@ export interface PendingFile {
   readonly contents: Buffer;
   /** An edit the generator means to make to a file the user may have changed (README, `__init__.py`). */
   readonly deliberate: boolean;
+  /** Permission bits to write the file with (else a new file gets the umask's, a replaced one keeps its own). */
+  readonly mode?: number;
 }
 
 export interface PlanEntry {
   readonly relative: string;
   readonly absolute: string;
   readonly contents: Buffer;
+  readonly mode?: number;
   action: Action;
   /** What the file held before, when it exists. */
   readonly before?: Buffer;
@@ -123,11 +126,12 @@ export function planCommit(root: string, files: readonly PendingFile[]): PlanEnt
       throw new UsageError(`Refusing to write ${file.path}: it is outside the project ${root}. Nothing was written.`);
     }
     checkPath(root, relative);
+    const mode = file.mode === undefined ? {} : { mode: file.mode & 0o7777 };
     const stats = lstat(file.path);
-    if (stats === undefined) return { relative, absolute: file.path, contents: file.contents, action: 'create' as Action };
+    if (stats === undefined) return { relative, absolute: file.path, contents: file.contents, action: 'create' as Action, ...mode };
     const before = fs.readFileSync(file.path);
     const action: Action = before.equals(file.contents) ? 'identical' : file.deliberate ? 'update' : 'conflict';
-    return { relative, absolute: file.path, contents: file.contents, action, before };
+    return { relative, absolute: file.path, contents: file.contents, action, before, ...mode };
   });
   // The answers store goes last: a project whose .yo-rc.json is written is complete.
   return entries.sort((a, b) => Number(a.relative === CONFIG_FILE) - Number(b.relative === CONFIG_FILE));
@@ -257,7 +261,7 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
         journal.directories.push(...made.map((dir) => path.relative(root, dir)));
         saveJournal();
       }
-      const mode = entry.before ? fs.statSync(entry.absolute).mode & 0o7777 : undefined;
+      const mode = entry.mode ?? (entry.before ? fs.statSync(entry.absolute).mode & 0o7777 : undefined);
       writeAtomically(entry.absolute, entry.contents, mode);
       done.push(entry);
       if (done.length === CRASH_AFTER) process.kill(process.pid, 'SIGKILL');

@@ -22,6 +22,8 @@ export interface FileSpec<C> {
    * (the contract kits).
    */
   readonly mode?: 'own' | 'once';
+  /** Written with the executable bits (a script with a shebang line). */
+  readonly executable?: boolean;
 }
 
 export type FilesTable<C> = ReadonlyArray<FileSpec<C>>;

@@ -1,14 +1,16 @@
 /**
- * The install step of a new project: a `.venv` with the project and its dev
- * tools, by uv when it is on PATH, else venv + pip. It prints a few step lines;
- * the tools' own output goes to a log file, shown only when a step fails. A
- * failure keeps every generated file and says how to finish by hand.
+ * The install step of a new project: a `.venv` with the project (editable)
+ * and its `dev` dependency group. With uv on PATH that is `uv sync`, which also
+ * writes `uv.lock`; else venv and pip (25.1 or later reads dependency groups).
+ * It prints a few step lines; the tools' own output goes to a log file, shown
+ * only when a step fails. A failure keeps every generated file and says how to
+ * finish by hand.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pythonRange, type PythonVersion } from './versions.js';
+import { PYTHON_TOOLS, pythonRange, type PythonVersion } from './versions.js';
 
 export interface InstallIo {
   log: (message: string) => void;
@@ -39,11 +41,21 @@ export const VENV_BIN = process.platform === 'win32' ? path.join('.venv', 'Scrip
 
 /** The commands that finish the install by hand. */
 export function installByHand(projectDir: string, minimum: PythonVersion): string {
+  const python = path.join(VENV_BIN, 'python');
   return [
     `  cd ${projectDir}`,
-    `  python3 -m venv .venv          # Python ${pythonRange(minimum).join(', ')}`,
-    `  ${path.join(VENV_BIN, 'pip')} install -e '.[dev]'`,
+    '  uv sync',
+    `or, with pip (Python ${pythonRange(minimum).join(', ')}):`,
+    `  python3 -m venv .venv && ${python} -m pip install --upgrade pip && ${python} -m pip install -e . --group dev`,
   ].join('\n');
+}
+
+/** Whether `python -m pip` is at least the version that reads dependency groups. */
+function pipReadsGroups(python: string): boolean {
+  const probe = spawnSync(python, ['-m', 'pip', '--version'], { encoding: 'utf8' });
+  const [major = 0, minor = 0] = (/^pip (\d+)\.(\d+)/.exec(probe.stdout ?? '') ?? []).slice(1).map(Number);
+  const [needMajor, needMinor] = PYTHON_TOOLS.pip.split('.').map(Number) as [number, number];
+  return probe.status === 0 && (major > needMajor || (major === needMajor && minor >= needMinor));
 }
 
 /** Runs one step, its output appended to `logFile`; resolves to whether it succeeded. */
@@ -66,7 +78,7 @@ function step(command: string, args: string[], cwd: string, logFile: string, io:
   });
 }
 
-/** Creates `.venv` and installs the project with its dev extra. Never throws for a failed tool. */
+/** Creates `.venv` and installs the project with its dev group. Never throws for a failed tool. */
 export async function installProject(projectDir: string, minimum: PythonVersion, io: InstallIo): Promise<boolean> {
   const python = findPython(minimum);
   const byHand = installByHand(projectDir, minimum);
@@ -76,20 +88,21 @@ export async function installProject(projectDir: string, minimum: PythonVersion,
   }
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-connector-install-')), 'install.log');
   const started = Date.now();
-  const uv = onPath('uv');
-  const steps: Array<[string, string, string[]]> = uv
-    ? [
-        [`Creating .venv with ${python} (uv)`, 'uv', ['venv', '--python', python, '.venv']],
-        ['Installing the project and its dev tools (uv)', 'uv', ['pip', 'install', '--python', '.venv', '-e', '.[dev]']],
-      ]
-    : [
-        [`Creating .venv with ${python}`, python, ['-m', 'venv', '.venv']],
-        [
-          'Installing the project and its dev tools (pip)',
-          path.join(VENV_BIN, 'python'),
-          ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'],
-        ],
-      ];
+  const venvPython = path.join(VENV_BIN, 'python');
+  const pipInstall = ['install', '--disable-pip-version-check', '-e', '.', '--group', 'dev'];
+  const steps: Array<[string, string, string[]]> = onPath('uv')
+    ? [[`Creating .venv with ${python} and installing the project and its dev group (uv sync)`, 'uv', ['sync', '--python', python]]]
+    : pipReadsGroups(python)
+      ? [
+          // No pip inside the venv (ensurepip is most of venv's time): this pip installs into it.
+          [`Creating .venv with ${python}`, python, ['-m', 'venv', '--without-pip', '.venv']],
+          ['Installing the project and its dev group (pip)', python, ['-m', 'pip', '--python', venvPython, ...pipInstall]],
+        ]
+      : [
+          [`Creating .venv with ${python}`, python, ['-m', 'venv', '.venv']],
+          [`Upgrading pip in .venv to ${PYTHON_TOOLS.pip} or later`, venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', `pip>=${PYTHON_TOOLS.pip}`]],
+          ['Installing the project and its dev group (pip)', venvPython, ['-m', 'pip', ...pipInstall]],
+        ];
   io.log('');
   for (const [label, command, args] of steps) {
     io.log(`${label}…`);

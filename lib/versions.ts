@@ -10,13 +10,16 @@ export const BYTEWAX_REQUIREMENT = 'bytewax>=0.21.1,<0.22';
 export const SUPPORTED_PYTHONS = ['3.10', '3.11', '3.12'] as const;
 export type PythonVersion = (typeof SUPPORTED_PYTHONS)[number];
 
-/** Lower bounds for the build backend and the `dev` extra. */
+/** Lower bounds for the build backend, the `dev` dependency group and the task runner. */
 export const PYTHON_TOOLS = {
   hatchling: '1.27',
   hatchVcs: '0.4',
   build: '1.2',
   mypy: '1.18',
+  nox: '2025.2.9',
   packaging: '24.0',
+  /** The first pip that installs dependency groups (`--group`, PEP 735). */
+  pip: '25.1',
   preCommit: '4.0',
   pytest: '8.3',
   pytestTimeout: '2.3',
@@ -24,11 +27,30 @@ export const PYTHON_TOOLS = {
   twine: '6.1',
 } as const;
 
+/** The generated project's `dev` dependency group: what its lint, tests and build need. */
+export const DEV_GROUP = [
+  `build>=${PYTHON_TOOLS.build}`,
+  `mypy>=${PYTHON_TOOLS.mypy}`,
+  `packaging>=${PYTHON_TOOLS.packaging}`,
+  `pre-commit>=${PYTHON_TOOLS.preCommit}`,
+  `pytest>=${PYTHON_TOOLS.pytest}`,
+  `pytest-timeout>=${PYTHON_TOOLS.pytestTimeout}`,
+  `ruff>=${PYTHON_TOOLS.ruff}`,
+  `twine>=${PYTHON_TOOLS.twine}`,
+] as const;
+
+/** Tools the generated CI installs by itself, pinned exactly. */
+export const CI_TOOLS = {
+  zizmor: '1.32.0',
+} as const;
+
 /** Hook repositories and revisions for the generated `.pre-commit-config.yaml`. */
 export const PRE_COMMIT_HOOKS = {
   preCommitHooks: { repo: 'https://github.com/pre-commit/pre-commit-hooks', rev: 'v6.0.0' },
   ruff: { repo: 'https://github.com/astral-sh/ruff-pre-commit', rev: 'v0.17.6' },
   mypy: { repo: 'https://github.com/pre-commit/mirrors-mypy', rev: 'v2.4.1' },
+  typos: { repo: 'https://github.com/crate-ci/typos', rev: 'v1.52.0' },
+  zizmor: { repo: 'https://github.com/zizmorcore/zizmor-pre-commit', rev: `v${CI_TOOLS.zizmor}` },
 } as const;
 
 /** The supported Python versions from `minimum` up, oldest first. */

@@ -144,7 +144,8 @@ describe('runner (generator-bytewax-connector bin)', () => {
   });
 
   describe('install step', () => {
-    const byHand = /Finish by hand:\n {2}cd \S+\/proj\n {2}python3 -m venv \.venv +# Python 3\.10, 3\.11, 3\.12\n {2}\.venv\/bin\/pip install -e '\.\[dev\]'/;
+    const byHand =
+      /Finish by hand:\n {2}cd \S+\/proj\n {2}uv sync\nor, with pip \(Python 3\.10, 3\.11, 3\.12\):\n {2}python3 -m venv \.venv && \.venv\/bin\/python -m pip install --upgrade pip && \.venv\/bin\/python -m pip install -e \. --group dev/;
 
     it('without a usable Python keeps every file and prints the commands to finish by hand', () => {
       const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: path.join(work, 'empty') });
@@ -161,7 +162,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
       fs.mkdirSync(bin);
       fs.writeFileSync(
         path.join(bin, 'python3.12'),
-        '#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\necho "venv: broken on purpose" >&2\nexit 1\n',
+        '#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\nif [ "$2" = pip ]; then exit 1; fi\necho "venv: broken on purpose" >&2\nexit 1\n',
         { mode: 0o755 },
       );
       const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: bin });
@@ -181,7 +182,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
       const pidFile = path.join(work, 'tool.pid');
       fs.writeFileSync(
         path.join(bin, 'python3.12'),
-        `#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\necho $$ > ${pidFile}\nexec sleep 60\n`,
+        `#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\nif [ "$2" = pip ]; then exit 1; fi\necho $$ > ${pidFile}\nexec sleep 60\n`,
         { mode: 0o755 },
       );
       const child = spawn(process.execPath, [CLI, 'proj', '--yes', '--author-name', 'A', '--no-ci'], {

@@ -3,7 +3,7 @@ import type { FilesTable } from '../../lib/files.js';
 import { spdxExpression } from '../../lib/licenses.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
 import { CI_MARKER, NO_SOURCES_YET, SOURCES_MARKER } from '../../lib/readme-markers.js';
-import { BYTEWAX_REQUIREMENT, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+import { BYTEWAX_REQUIREMENT, DEV_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 
 /** What the app's templates see: the project's answers and what derives from them. */
 export interface AppTemplateContext extends ProjectConfig {
@@ -11,6 +11,7 @@ export interface AppTemplateContext extends ProjectConfig {
   pythonVersions: string[];
   bytewaxRequirement: string;
   tools: Record<string, string>;
+  devGroup: readonly string[];
   hooks: Record<string, { repo: string; rev: string }>;
   /** The description, escaped and wrapped for the package docstring. */
   docstringBody: string;
@@ -29,6 +30,7 @@ export const APP_FILES: FilesTable<AppTemplateContext> = [
   { template: 'CHANGELOG.md.ejs', target: () => 'CHANGELOG.md', mode: 'once' },
   { template: 'gitignore.ejs', target: () => '.gitignore' },
   { template: '.pre-commit-config.yaml.ejs', target: () => '.pre-commit-config.yaml' },
+  { template: 'noxfile.py.ejs', target: () => 'noxfile.py', executable: true },
   { template: (c) => `licenses/${c.license}.ejs`, target: () => 'LICENSE' },
   { template: 'src/package/__init__.py.ejs', target: (c) => `src/${c.packageName}/__init__.py`, mode: 'once' },
   { template: 'src/package/py.typed.ejs', target: (c) => `src/${c.packageName}/py.typed` },
@@ -45,6 +47,7 @@ export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
     pythonVersions: pythonRange(config.python),
     bytewaxRequirement: BYTEWAX_REQUIREMENT,
     tools: PYTHON_TOOLS,
+    devGroup: DEV_GROUP,
     hooks: PRE_COMMIT_HOOKS,
     // A lead-in keeps the first body line from reading as a docstring
     // section header ("Note", "Examples") to pydocstyle.

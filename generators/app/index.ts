@@ -112,9 +112,12 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   }
 
   async install(): Promise<void> {
+    if (!readOption<boolean>(this.options, 'skip-install')) await this.#install();
+    // After the install, so that uv.lock is in the first commit.
     await this.#initGit();
-    this.#installed = false;
-    if (readOption<boolean>(this.options, 'skip-install')) return;
+  }
+
+  async #install(): Promise<void> {
     this.runState.phase = 'installing';
     this.runState.installByHand = installByHand(this.#root, this.#config.python);
     this.#installed = await installProject(this.#root, this.#config.python, {
@@ -172,7 +175,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       `Created ${this.#config.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
       'Next steps:',
       relative === '' ? undefined : `  cd ${relative.includes(' ') ? JSON.stringify(relative) : relative}`,
-      this.#installed ? undefined : column("python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'", 'install'),
+      this.#installed ? undefined : column('uv sync', "install (or see the README's pip way)"),
       column('. .venv/bin/activate', 'then, in that shell:'),
       column('pytest', sources.length > 0 ? 'the contract tests of every source' : 'the package tests'),
       ...sources.map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),

@@ -4,7 +4,7 @@ import type { AnswerTable } from '../../lib/answers.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
 import { CI_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
-import { ACTIONS, pythonRange } from '../../lib/versions.js';
+import { ACTIONS, CI_TOOLS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 
 /** `owner/name` of the GitHub repository behind `origin`, if there is one. */
 function githubRepository(cwd: string): string | undefined {
@@ -22,6 +22,8 @@ interface CiContext {
   pythonVersions: string[];
   sources: ProjectConfig['sources'];
   actions: typeof ACTIONS;
+  tools: typeof PYTHON_TOOLS;
+  ciTools: typeof CI_TOOLS;
   repository: string;
   heading: string;
 }
@@ -67,6 +69,8 @@ export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
       pythonVersions: pythonRange(this.project.python),
       sources: this.project.sources,
       actions: ACTIONS,
+      tools: PYTHON_TOOLS,
+      ciTools: CI_TOOLS,
       repository: this.#repository(),
       heading: '## Continuous integration and releases',
     };

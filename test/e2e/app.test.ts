@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AWKWARD, CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
-import { check, ensureVenv, installProject, run, runProjectChecks, VENV, venvBin, type Ran } from './python.js';
+import { check, ensureVenv, installProject, isolated, run, runProjectChecks, VENV, venvBin, type Ran } from './python.js';
 
 /** A git config with an identity, so "default answers" do not depend on this machine's. */
 function gitIdentity(dir: string): NodeJS.ProcessEnv {
@@ -40,7 +40,7 @@ describe('e2e: app', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it('default answers: the runner generates, installs .venv itself, and every check passes', () => {
+  it('default answers: the runner generates, installs .venv itself (uv sync when uv is there), and every check passes', () => {
     const env = gitIdentity(work);
     const generated = check(run(process.execPath, [CLI, 'plain', '--yes', '--no-ci'], work, env));
     const project = path.join(work, 'plain');
@@ -50,6 +50,19 @@ describe('e2e: app', function () {
     assert.match(checks.pytest, /passed/);
     const pyproject = fs.readFileSync(path.join(project, 'pyproject.toml'), 'utf8');
     assert.match(pyproject, /authors = \[\{ name = "Jürgen O'Brien \\"JOB\\"", email = "job@example.org" \}\]/);
+    // A git repository with one commit of everything, the lock included.
+    const committed = check(run('git', ['ls-files'], project)).output.split('\n');
+    assert.ok(committed.includes('pyproject.toml') && committed.includes('noxfile.py'));
+    assert.equal(check(run('git', ['rev-list', '--count', 'HEAD'], project)).output.trim(), '1');
+    assert.equal(check(run('git', ['status', '--porcelain'], project)).output.trim(), '', 'the install left files out of the first commit');
+    if (check(run('sh', ['-c', 'command -v uv || true'], project)).output.trim() !== '') {
+      assert.ok(committed.includes('uv.lock'), 'uv sync wrote no uv.lock');
+      const viaUv = check(run(...isolated('uv', ['run', '--frozen', 'pytest', '-q', '-p', 'no:cacheprovider']), project));
+      assert.match(viaUv.output, /\b[1-9]\d* passed\b/);
+    }
+    // The project's task runner: lint and build sessions in fresh venvs.
+    const nox = check(run(venvBin(ensureVenv(), 'nox'), ['-s', 'lint', 'build'], project));
+    assert.match(nox.output, /Session lint was successful[^]*Session build was successful/);
   });
 
   it('`yo bytewax-connector[:sub]` and the runner write the same project for the same answers', () => {

@@ -1,7 +1,7 @@
 /**
  * The Python side of the end-to-end tests: one virtualenv from PyPI, cached in
  * the git-ignored `.cache/e2e/`, into which each generated project is
- * installed (`pip install -e '.[dev]'`) before its own checks run. Installs go
+ * installed (`pip install -e . --group dev`) before its own checks run. Installs go
  * through uv when it is on PATH (`.ci/run` puts it there), else pip.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -9,27 +9,26 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findPython } from '../../lib/install.js';
-import { BYTEWAX_REQUIREMENT, PYTHON_TOOLS } from '../../lib/versions.js';
+import { BYTEWAX_REQUIREMENT, DEV_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS } from '../../lib/versions.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CACHE = path.join(REPO_ROOT, '.cache', 'e2e');
 export const VENV = path.join(CACHE, 'venv');
 export const venvBin = (venv: string, tool: string): string => path.join(venv, 'bin', tool);
 
-/** What the cached venv holds: the dev extra, the build backend and the validators. */
+/** What the cached venv holds: the dev group, the build backend and the validators. */
 const REQUIREMENTS = [
   BYTEWAX_REQUIREMENT,
-  `build>=${PYTHON_TOOLS.build}`,
-  `mypy>=${PYTHON_TOOLS.mypy}`,
-  `packaging>=${PYTHON_TOOLS.packaging}`,
-  `pre-commit>=${PYTHON_TOOLS.preCommit}`,
-  `pytest>=${PYTHON_TOOLS.pytest}`,
-  `pytest-timeout>=${PYTHON_TOOLS.pytestTimeout}`,
-  `ruff>=${PYTHON_TOOLS.ruff}`,
-  `twine>=${PYTHON_TOOLS.twine}`,
+  ...DEV_GROUP,
+  `pip>=${PYTHON_TOOLS.pip}`,
   `hatchling>=${PYTHON_TOOLS.hatchling}`,
   `hatch-vcs>=${PYTHON_TOOLS.hatchVcs}`,
   'validate-pyproject[all]',
+  // What a Python maintainer checks a project with: sp-repo-review, the
+  // spell checker the generated pre-commit runs, and the task runner.
+  'sp-repo-review[cli]',
+  `typos==${PRE_COMMIT_HOOKS.typos.rev.replace(/^v/, '')}`,
+  `nox>=${PYTHON_TOOLS.nox}`,
   // hatchling's editable builds need it when pip skips the isolated build env.
   'editables',
 ];
@@ -107,10 +106,10 @@ export function isolated(command: string, args: string[]): [string, string[]] {
   return ['unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', command, ...args]];
 }
 
-/** `pip install -e '.[dev]'` of a generated project into `venv`. */
+/** `pip install -e . --group dev` of a generated project into `venv`. */
 export function installProject(venv: string, projectDir: string): void {
   // The cached venv already has the build backend, so skip the isolated build env.
-  pipInstall(venv, ['--no-build-isolation', '-e', '.[dev]'], projectDir);
+  pipInstall(venv, ['--no-build-isolation', '-e', '.', '--group', 'dev'], projectDir);
 }
 
 /**
@@ -132,7 +131,29 @@ export function runProjectChecks(venv: string, projectDir: string): { pytest: st
   assert.equal(dists.length, 2, `expected an sdist and a wheel, got ${dists.join(', ')}`);
   check(run(bin('twine'), ['check', '--strict', ...dists], projectDir));
   check(run(bin('pre-commit'), ['validate-config', '.pre-commit-config.yaml'], projectDir));
-  // validate-pyproject is our check, not one of the project's dev tools.
-  check(run(venvBin(ensureVenv(), 'validate-pyproject'), ['pyproject.toml'], projectDir));
+  // Our checks, not the project's dev tools: validate-pyproject, typos (which
+  // the project's pre-commit runs) and sp-repo-review.
+  const tools = ensureVenv();
+  check(run(venvBin(tools, 'validate-pyproject'), ['pyproject.toml'], projectDir));
+  check(run(venvBin(tools, 'typos'), ['.'], projectDir));
+  const review = repoReview(projectDir);
+  assert.deepEqual(review.failed, [], `sp-repo-review failures not waived in pyproject.toml:\n${review.failed.join('\n')}`);
   return { pytest: pytest.output };
+}
+
+/**
+ * sp-repo-review's verdict on a project: the failed checks (those waived in
+ * pyproject.toml's [tool.repo-review] count as skipped) and the counts.
+ */
+export function repoReview(projectDir: string): { failed: string[]; passed: number; skipped: number } {
+  const review = check(run(venvBin(ensureVenv(), 'repo-review'), ['--format', 'json', '.'], projectDir));
+  const { checks } = JSON.parse(review.output.slice(review.output.indexOf('{'))) as {
+    checks: Record<string, { description: string; result: boolean | null; err_msg: string }>;
+  };
+  const entries = Object.entries(checks);
+  return {
+    failed: entries.filter(([, c]) => c.result === false).map(([name, c]) => `${name} ${c.description}: ${c.err_msg.split('\n')[0]}`),
+    passed: entries.filter(([, c]) => c.result === true).length,
+    skipped: entries.filter(([, c]) => c.result === null).length,
+  };
 }
