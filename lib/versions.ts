@@ -19,6 +19,7 @@ export const PYTHON_TOOLS = {
   packaging: '24.0',
   preCommit: '4.0',
   pytest: '8.3',
+  pytestTimeout: '2.3',
   ruff: '0.14',
   twine: '6.1',
 } as const;

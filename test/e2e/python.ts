@@ -23,6 +23,7 @@ const REQUIREMENTS = [
   `packaging>=${PYTHON_TOOLS.packaging}`,
   `pre-commit>=${PYTHON_TOOLS.preCommit}`,
   `pytest>=${PYTHON_TOOLS.pytest}`,
+  `pytest-timeout>=${PYTHON_TOOLS.pytestTimeout}`,
   `ruff>=${PYTHON_TOOLS.ruff}`,
   `twine>=${PYTHON_TOOLS.twine}`,
   `hatchling>=${PYTHON_TOOLS.hatchling}`,
