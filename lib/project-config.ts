@@ -11,17 +11,23 @@ import { z } from 'zod';
 import { type AnswerTable, entries, problemOf } from './answers.js';
 import { UsageError, showValue } from './errors.js';
 import { sliceNameProblem } from './naming.js';
+import { slicesOf } from './slices.js';
 import type { SupportedLicense } from './licenses.js';
 import type { PythonVersion } from './versions.js';
 import { appAnswers } from '../generators/app/answers.js';
 import { type ClientKind, dynamicAnswers } from '../generators/dynamic/answers.js';
 import { partitionedAnswers } from '../generators/partitioned/answers.js';
+import { type SinkKind, sinkAnswers } from '../generators/sink/answers.js';
 
 /** Key of this generator's answers in `.yo-rc.json` (yeoman stores under the package name). */
 export const CONFIG_KEY = 'generator-bytewax-connector';
 export const CONFIG_FILE = '.yo-rc.json';
 
 export type SourceEntry = { name: string; kind: 'partitioned' } | { name: string; kind: 'dynamic'; client: ClientKind };
+export interface SinkEntry {
+  name: string;
+  kind: SinkKind;
+}
 
 export interface ProjectConfig {
   generatorVersion: string;
@@ -34,6 +40,7 @@ export interface ProjectConfig {
   python: PythonVersion;
   ci: boolean;
   sources: SourceEntry[];
+  sinks: SinkEntry[];
 }
 
 /** The stored answers of a table as zod fields, each checked by its answer's rule. */
@@ -64,17 +71,25 @@ const sourceEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dynamic'), name: sliceName, ...storedFields(dynamicAnswers()) }),
 ]);
 
+// The kind is one of the sink table's stored answers, checked by its rule.
+const sinkEntry = z.object({ name: sliceName, ...storedFields(sinkAnswers()) });
+
 const projectSchema = z
   .object({
     generatorVersion: z.string(),
     ...storedFields(appAnswers(noContext)),
     sources: z.array(sourceEntry).default([]),
+    sinks: z.array(sinkEntry).default([]),
   })
   .superRefine((config, ctx) => {
     const project = config as unknown as ProjectConfig;
-    project.sources.forEach((source, index) => {
-      const problem = sliceNameProblem(source.name, { packageName: project.packageName, taken: project.sources.slice(0, index).map((s) => ({ name: s.name, kind: `${s.kind} source` })) });
-      if (problem) ctx.addIssue({ code: 'custom', path: ['sources', index, 'name'], message: `is ${showValue(source.name)}, which ${problem}` });
+    // Each name against every slice listed before it, sources first.
+    const slices = slicesOf(project);
+    const at = (index: number): Array<string | number> =>
+      index < project.sources.length ? ['sources', index, 'name'] : ['sinks', index - project.sources.length, 'name'];
+    slices.forEach((slice, index) => {
+      const problem = sliceNameProblem(slice.name, { packageName: project.packageName, taken: slices.slice(0, index) });
+      if (problem) ctx.addIssue({ code: 'custom', path: at(index), message: `is ${showValue(slice.name)}, which ${problem}` });
     });
   });
 
@@ -103,7 +118,7 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
   }
   // The data as the file holds it (key order included), now known to be valid.
   const config = stored as ProjectConfig;
-  return config.sources === undefined ? { ...config, sources: [] } : config;
+  return { ...config, sources: config.sources ?? [], sinks: config.sinks ?? [] };
 }
 
 /** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */

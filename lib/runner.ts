@@ -14,11 +14,13 @@ import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
 import PartitionedGenerator from '../generators/partitioned/index.js';
+import SinkGenerator from '../generators/sink/index.js';
 
 export const GENERATORS = {
   app: AppGenerator,
   partitioned: PartitionedGenerator,
   dynamic: DynamicGenerator,
+  sink: SinkGenerator,
   ci: CiGenerator,
 } as const;
 type GeneratorName = keyof typeof GENERATORS;

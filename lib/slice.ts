@@ -1,6 +1,6 @@
 /**
  * The base of every generator that adds one slice to an existing project
- * (`partitioned`, `dynamic`, `ci`): find the project from any folder in it,
+ * (`partitioned`, `dynamic`, `sink`, `ci`): find the project from any folder in it,
  * read and check its `.yo-rc.json`, ask for the slice's answers, write its
  * files table, add its section to the README and its names to the package,
  * and record it. The app composes the same generators for what it starts with.
@@ -23,7 +23,7 @@ export interface SliceParts<C> {
   /** Names the package's `__init__.py` exports from the slice's module. */
   readonly exports?: (context: C) => { module: string; names: string[] };
   /** A README section, inserted above `marker` (replacing `placeholder`). */
-  readonly readme?: { template: string; marker: string; placeholder?: string };
+  readonly readme?: { template: string | ((context: C) => string); marker: string; placeholder?: string };
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -102,7 +102,8 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
 
   #addReadmeSection(readme: NonNullable<SliceParts<C>['readme']>, context: C): void {
     const readmePath = path.join(this.root, 'README.md');
-    const section = renderTemplate(this.templatePath(readme.template), context);
+    const template = typeof readme.template === 'string' ? readme.template : readme.template(context);
+    const section = renderTemplate(this.templatePath(template), context);
     const current = this.fs.read(readmePath, { defaults: '' }) ?? '';
     const result = insertSection(current, section, readme.marker, readme.placeholder);
     if (result.present) return;

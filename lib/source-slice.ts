@@ -10,6 +10,7 @@ import { type SliceNameContext, classStem } from './naming.js';
 import type { ProjectConfig, SourceEntry } from './project-config.js';
 import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
 import { SliceGenerator, type SliceParts } from './slice.js';
+import { slicesOf } from './slices.js';
 
 export interface SourceContext {
   sourceName: string;
@@ -35,7 +36,7 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
   protected override answerTable(project: ProjectConfig): AnswerTable<A> {
     return this.sourceAnswers({
       packageName: project.packageName,
-      taken: project.sources.map((s) => ({ name: s.name, kind: `${s.kind} source` })),
+      taken: slicesOf(project),
       existingFiles: (name) => {
         const context = { sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
         return SOURCE_PARTS.files.map((spec) => spec.target(context)).filter((file) => fs.existsSync(path.join(this.root, file)));

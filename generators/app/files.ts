@@ -12,6 +12,8 @@ export interface AppTemplateContext extends ProjectConfig {
   docstringBody: string;
   noSourcesYet: string;
   sourcesMarker: string;
+  noSinksYet: string;
+  sinksMarker: string;
   ciMarker: string;
   year: number;
   toml: (value: string) => string;

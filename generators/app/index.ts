@@ -9,7 +9,7 @@ import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/
 import { installByHand, installProject } from '../../lib/install.js';
 import { spdxExpression } from '../../lib/licenses.js';
 import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
-import { CI_MARKER, NO_SOURCES_YET, SOURCES_MARKER } from '../../lib/readme-markers.js';
+import { CI_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
 import { writeProjectConfig } from '../../lib/slice.js';
 import { BYTEWAX_REQUIREMENT, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 import CiGenerator from '../ci/index.js';
@@ -70,8 +70,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       license: answers.license,
       python: answers.python,
       ci: answers.ci,
-      // The slices record their own sources as they write them.
+      // The slices record their own sources and sinks as they write them.
       sources: stored?.sources ?? [],
+      sinks: stored?.sinks ?? [],
     };
   }
 
@@ -110,6 +111,8 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       docstringBody: docstringParagraph(config.description),
       noSourcesYet: NO_SOURCES_YET,
       sourcesMarker: SOURCES_MARKER,
+      noSinksYet: NO_SINKS_YET,
+      sinksMarker: SINKS_MARKER,
       ciMarker: CI_MARKER,
       year: new Date().getFullYear(),
       toml: tomlString,

@@ -82,6 +82,7 @@ describe('app', () => {
         python: '3.11',
         ci: false,
         sources: [],
+        sinks: [],
       });
     });
 
