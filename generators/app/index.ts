@@ -8,13 +8,14 @@ import { UsageError } from '../../lib/errors.js';
 import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/escape.js';
 import { installByHand, installProject } from '../../lib/install.js';
 import { spdxExpression } from '../../lib/licenses.js';
-import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
+import { type ProjectConfig, type SinkEntry, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
 import { CI_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
 import { writeProjectConfig } from '../../lib/slice.js';
 import { BYTEWAX_REQUIREMENT, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 import CiGenerator from '../ci/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
+import SinkGenerator from '../sink/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
 import { APP_FILES, type AppTemplateContext } from './files.js';
 
@@ -59,6 +60,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     if (readOption(this.options, 'client') !== undefined && !dynamicChosen) {
       throw new UsageError('--client applies to a dynamic source: give --dynamic <name> too, or leave --client out.');
     }
+    if (readOption(this.options, 'sink-kind') !== undefined && answers.sink === undefined) {
+      throw new UsageError('--sink-kind applies to a sink: give --sink <name> too, or leave --sink-kind out.');
+    }
     const stored = this.#stored;
     this.#config = {
       generatorVersion: this.rootGeneratorVersion(),
@@ -88,6 +92,16 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     return sources.filter((source) => !existing.has(source.name));
   }
 
+  /** The sinks this run adds: from flags or from the first-sink question. */
+  #newSinks(): SinkEntry[] {
+    const { sink, sinkKind, startSink, sinkName } = this.answers;
+    const sinks: SinkEntry[] = [];
+    if (sink !== undefined) sinks.push({ name: sink, kind: sinkKind });
+    if (startSink !== 'none' && sinkName) sinks.push({ name: sinkName, kind: startSink });
+    const existing = new Set(this.#config.sinks.map((s) => s.name));
+    return sinks.filter((entry) => !existing.has(entry.name));
+  }
+
   async configuring(): Promise<void> {
     writeProjectConfig(this, this.#root, this.#config);
     const composed = { projectRoot: this.#root, yes: true, force: this.force, skipInstall: true };
@@ -95,6 +109,10 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       const options = source.kind === 'dynamic' ? { ...composed, client: source.client } : composed;
       const Generator = source.kind === 'dynamic' ? DynamicGenerator : PartitionedGenerator;
       await this.composeWith({ Generator, path: this.#sibling(source.kind) }, [source.name], options);
+    }
+    for (const sink of this.#newSinks()) {
+      const options = { ...composed, kind: sink.kind };
+      await this.composeWith({ Generator: SinkGenerator, path: this.#sibling('sink') }, [sink.name], options);
     }
     if (this.#config.ci) await this.composeWith({ Generator: CiGenerator, path: this.#sibling('ci') }, [], composed);
   }
@@ -134,15 +152,17 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     const relative = path.relative(this.env.cwd, this.#root);
     const where = relative === '' ? 'the current directory' : relative;
     const sources = this.#config.sources.length > 0 ? this.#config.sources : this.#newSources();
+    const sinks = [...this.#config.sinks, ...this.#newSinks()];
     const lines = [
       '',
       `Created ${this.#config.distName} in ${where}. Next steps:`,
       relative === '' ? undefined : `  cd ${relative}`,
       readOption<boolean>(this.options, 'skip-install') ? "  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'" : undefined,
       '  . .venv/bin/activate',
-      '  pytest                      # the contract tests of every source',
-      ...sources.map((s) => `  python -m bytewax.run examples.${s.name}:flow -w 2`),
+      '  pytest                      # the contract tests of every source and sink',
+      ...[...sources, ...sinks].map((s) => `  python -m bytewax.run examples.${s.name}:flow -w 2`),
       sources.length === 0 ? '  yo bytewax-connector:partitioned <name>   # add a source' : undefined,
+      sinks.length === 0 ? '  yo bytewax-connector:sink <name>          # add a sink' : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).join('\n'));
