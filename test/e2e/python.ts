@@ -76,6 +76,22 @@ export function ensureVenv(): string {
   return VENV;
 }
 
+let unshareWorks: boolean | undefined;
+
+/**
+ * `[command, args]` that run `command args` in a private network namespace
+ * when this process may create one (root on Linux), else unchanged. Generated
+ * suites run `python -m bytewax.testing -p 2`, which listens on fixed ports
+ * 2101+, and other suites on the machine may be using them.
+ */
+export function isolated(command: string, args: string[]): [string, string[]] {
+  unshareWorks ??=
+    process.platform === 'linux' &&
+    spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
+  if (!unshareWorks) return [command, args];
+  return ['unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', command, ...args]];
+}
+
 /** `pip install -e '.[dev]'` of a generated project into `venv`. */
 export function installProject(venv: string, projectDir: string): void {
   // The cached venv already has the build backend, so skip the isolated build env.
@@ -98,7 +114,7 @@ export function runProjectChecks(venv: string, projectDir: string): { pytest: st
   check(run(bin('ruff'), ['check', '--no-cache', '.'], projectDir));
   check(run(bin('ruff'), ['format', '--check', '--no-cache', '.'], projectDir));
   check(run(bin('mypy'), [], projectDir));
-  const pytest = check(run(bin('pytest'), ['-q', '-p', 'no:cacheprovider'], projectDir));
+  const pytest = check(run(...isolated(bin('pytest'), ['-q', '-p', 'no:cacheprovider']), projectDir));
   assert.match(pytest.output, /\b[1-9]\d* passed\b/, 'pytest passed no test');
   assert.doesNotMatch(pytest.output, /\b\d+ (failed|errors?)\b/);
   fs.rmSync(path.join(projectDir, 'dist'), { recursive: true, force: true });
