@@ -48,6 +48,7 @@ const RESERVED_SLICE_NAMES = new Map([
   ['tests', 'tests/ is the test package'],
   ['examples', 'examples/ is the examples package'],
   ['conftest', 'pytest would load it as a plugin'],
+  ['pipeline', 'examples/pipeline.py is the source-to-sink example'],
 ]);
 
 // PEP 508 names: ASCII letters and digits, with `.`, `_`, `-` inside.

@@ -11,17 +11,23 @@ import * as z from 'zod/mini';
 import { type AnswerTable, entries, problemOf } from './answers.js';
 import { UsageError, showValue } from './errors.js';
 import { sliceNameProblem } from './naming.js';
+import { slicesOf } from './slices.js';
 import type { SupportedLicense } from './licenses.js';
 import type { PythonVersion } from './versions.js';
 import { appAnswers } from '../generators/app/answers.js';
 import { type ClientKind, dynamicAnswers } from '../generators/dynamic/answers.js';
 import { partitionedAnswers } from '../generators/partitioned/answers.js';
+import { type SinkKind, sinkAnswers } from '../generators/sink/answers.js';
 
 /** Key of this generator's answers in `.yo-rc.json` (yeoman stores under the package name). */
 export const CONFIG_KEY = 'generator-bytewax-connector';
 export const CONFIG_FILE = '.yo-rc.json';
 
 export type SourceEntry = { name: string; kind: 'partitioned' } | { name: string; kind: 'dynamic'; client: ClientKind };
+export interface SinkEntry {
+  name: string;
+  kind: SinkKind;
+}
 
 export interface ProjectConfig {
   generatorVersion: string;
@@ -36,6 +42,7 @@ export interface ProjectConfig {
   /** The year in LICENSE's copyright line; projects made before it was kept have none. */
   copyrightYear?: number;
   sources: SourceEntry[];
+  sinks: SinkEntry[];
 }
 
 /** The stored answers of a table as zod fields, each checked by its answer's rule. */
@@ -67,22 +74,27 @@ const sourceEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dynamic'), name: sliceName, ...storedFields(dynamicAnswers()) }),
 ]);
 
+// The kind is one of the sink table's stored answers, checked by its rule.
+const sinkEntry = z.object({ name: sliceName, ...storedFields(sinkAnswers()) });
+
 const projectSchema = z
   .object({
     generatorVersion: z.string(),
     ...storedFields(appAnswers(noContext)),
     copyrightYear: z.optional(z.int().check(z.gte(1970), z.lte(9999))),
     sources: z._default(z.array(sourceEntry), []),
+    sinks: z._default(z.array(sinkEntry), []),
   })
   .check(
     z.superRefine((config, ctx) => {
       const project = config as unknown as ProjectConfig;
-      project.sources.forEach((source, index) => {
-        const taken = project.sources.slice(0, index).map((s) => ({ name: s.name, kind: `${s.kind} source` }));
-        const problem = sliceNameProblem(source.name, { packageName: project.packageName, taken });
-        if (problem) {
-          ctx.issues.push({ code: 'custom', input: source.name, path: ['sources', index, 'name'], message: `is ${showValue(source.name)}, which ${problem}` });
-        }
+      // Each name against every slice listed before it, sources first.
+      const slices = slicesOf(project);
+      const at = (index: number): Array<string | number> =>
+        index < project.sources.length ? ['sources', index, 'name'] : ['sinks', index - project.sources.length, 'name'];
+      slices.forEach((slice, index) => {
+        const problem = sliceNameProblem(slice.name, { packageName: project.packageName, taken: slices.slice(0, index) });
+        if (problem) ctx.issues.push({ code: 'custom', input: slice.name, path: at(index), message: `is ${showValue(slice.name)}, which ${problem}` });
       });
     }),
   );
@@ -126,7 +138,7 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
   }
   // The data as the file holds it (key order included), now known to be valid.
   const config = stored as ProjectConfig;
-  return config.sources === undefined ? { ...config, sources: [] } : config;
+  return { ...config, sources: config.sources ?? [], sinks: config.sinks ?? [] };
 }
 
 /** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */

@@ -17,6 +17,7 @@ import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
 import PartitionedGenerator from '../generators/partitioned/index.js';
+import SinkGenerator from '../generators/sink/index.js';
 
 /** What `--help` says of a generator: one line, and examples to copy. */
 export interface GeneratorHelp {
@@ -28,6 +29,7 @@ export const GENERATORS = {
   app: AppGenerator,
   partitioned: PartitionedGenerator,
   dynamic: DynamicGenerator,
+  sink: SinkGenerator,
   ci: CiGenerator,
 } as const satisfies Record<string, { help: GeneratorHelp }>;
 type GeneratorName = keyof typeof GENERATORS;

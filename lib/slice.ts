@@ -1,6 +1,6 @@
 /**
  * The base of every generator that adds one slice to an existing project
- * (`partitioned`, `dynamic`, `ci`): find the project from any folder in it,
+ * (`partitioned`, `dynamic`, `sink`, `ci`): find the project from any folder in it,
  * read and check its `.yo-rc.json`, ask for the slice's answers, write its
  * files table, add its section to the README and its names to the package,
  * and record it. The app composes the same generators for what it starts with.
@@ -12,7 +12,8 @@ import { BaseGenerator } from './base.js';
 import { UsageError } from './errors.js';
 import type { FilesTable } from './files.js';
 import { renderTemplate } from './files.js';
-import { addExports, insertSection } from './project-edits.js';
+import { classStem } from './naming.js';
+import { addExports, insertSection, naturalCompare } from './project-edits.js';
 import { CONFIG_FILE, type ProjectConfig, findProjectRoot, parseProjectConfig, readProjectConfig } from './project-config.js';
 import { APP_FILES, appTemplateContext } from '../generators/app/files.js';
 import { CI_WORKFLOW, refreshCiBlocks } from '../generators/ci/blocks.js';
@@ -25,11 +26,13 @@ export interface SliceParts<C> {
   /** Names the package's `__init__.py` exports from the slice's module. */
   readonly exports?: (context: C) => { module: string; names: string[] };
   /** A README section, inserted above `marker` (replacing `placeholder`). */
-  readonly readme?: { template: string; marker: string; placeholder?: string };
+  readonly readme?: { template: string | ((context: C) => string); marker: string; placeholder?: string };
   /** The slice appears in ci.yml's generated blocks (example runs, upstream settings). */
   readonly inCi?: boolean;
   /** What the slice records changes the app's own files (pyproject.toml, say): write them again. */
   readonly changesAppFiles?: boolean;
+  /** A source or sink: the first pair of them in a project gets the pipeline example. */
+  readonly pipeline?: boolean;
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -91,7 +94,39 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     const recorded = this.record(this.project);
     if (parts.inCi && recorded.ci) this.#refreshCi(recorded);
     if (parts.changesAppFiles) this.#refreshAppFiles(this.project, recorded);
+    if (parts.pipeline) this.#writePipeline(recorded);
     writeProjectConfig(this, this.root, recorded);
+  }
+
+  /**
+   * The source-to-sink example and its test, written once: when the project
+   * first has both a source and a sink, from the first of each. Later slices
+   * leave them (and any edit to them) alone.
+   */
+  #writePipeline(project: ProjectConfig): void {
+    const [source] = project.sources;
+    const [sink] = project.sinks;
+    if (source === undefined || sink === undefined) return;
+    const targets = { example: path.join(this.root, 'examples', 'pipeline.py'), test: path.join(this.root, 'tests', 'test_pipeline.py') };
+    if (Object.values(targets).some((file) => this.fs.exists(file))) return;
+    const templates = path.join(path.dirname(this.resolved), '..', '..', 'lib', 'templates', 'pipeline');
+    const pkg = project.packageName;
+    // ruff's import order: by module, then by imported name.
+    const imports = [
+      [pkg, source.name, 'source_connector'],
+      [pkg, sink.name, 'sink_connector'],
+      [`${pkg}.demo`, source.name, 'source_demo'],
+      [`${pkg}.demo`, sink.name, 'sink_demo'],
+    ]
+      .sort(([m1, n1], [m2, n2]) => naturalCompare(m1!, m2!) || naturalCompare(n1!, n2!))
+      .map(([module, name, alias]) => `from ${module} import (\n    ${name} as ${alias},\n)`);
+    const context = {
+      imports,
+      source: { ...source, className: classStem(source.name) },
+      sink: { ...sink, className: classStem(sink.name) },
+    };
+    this.fs.write(targets.example, renderTemplate(path.join(templates, 'example.py.ejs'), context));
+    this.fs.write(targets.test, renderTemplate(path.join(templates, 'test.py.ejs'), context));
   }
 
   /**
@@ -121,7 +156,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     const text = this.fs.read(workflow, { defaults: '' }) ?? '';
     if (text === '') return;
     const ciTemplates = path.join(path.dirname(this.resolved), '..', 'ci', 'templates');
-    const refreshed = refreshCiBlocks(text, ciTemplates, { sources: project.sources });
+    const refreshed = refreshCiBlocks(text, ciTemplates, { sources: project.sources, sinks: project.sinks });
     if (typeof refreshed === 'string') {
       if (refreshed !== text) this.writeDeliberately(workflow, refreshed);
       return;
@@ -149,7 +184,8 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
 
   #addReadmeSection(readme: NonNullable<SliceParts<C>['readme']>, context: C): void {
     const readmePath = path.join(this.root, 'README.md');
-    const section = renderTemplate(this.templatePath(readme.template), context);
+    const template = typeof readme.template === 'string' ? readme.template : readme.template(context);
+    const section = renderTemplate(this.templatePath(template), context);
     const current = this.fs.read(readmePath, { defaults: '' }) ?? '';
     const result = insertSection(current, section, readme.marker, readme.placeholder);
     if (result.present) return;

@@ -10,6 +10,7 @@ import { type SliceNameContext, classStem } from './naming.js';
 import type { ProjectConfig, SourceEntry } from './project-config.js';
 import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
 import { SliceGenerator, type SliceParts } from './slice.js';
+import { slicesOf } from './slices.js';
 
 export interface SourceContext {
   kind: SourceEntry['kind'];
@@ -37,6 +38,7 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
   exports: (c) => ({ module: c.sourceName, names: [`${c.className}Source`] }),
   readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
   inCi: true,
+  pipeline: true,
 };
 
 export abstract class SourceSliceGenerator<A extends { name: string }> extends SliceGenerator<A, SourceContext> {
@@ -45,7 +47,7 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
   protected override answerTable(project: ProjectConfig): AnswerTable<A> {
     return this.sourceAnswers({
       packageName: project.packageName,
-      taken: project.sources.map((s) => ({ name: s.name, kind: `${s.kind} source` })),
+      taken: slicesOf(project),
       existingFiles: (name) => {
         const context = { kind: this.kind, sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
         return SOURCE_PARTS.files

@@ -29,7 +29,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
     const { status, stdout } = runCli(['--help'], work);
     assert.equal(status, 0);
     for (const flag of ['--name', '--package', '--description', '--author-name', '--author-email', '--license',
-      '--python', '--partitioned', '--dynamic', '--client', '--ci', '--yes', '--skip-install', '[directory]']) {
+      '--python', '--partitioned', '--dynamic', '--client', '--sink', '--sink-kind', '--ci', '--yes', '--skip-install', '[directory]']) {
       assert.ok(stdout.includes(flag), `${flag} missing from --help:\n${stdout}`);
     }
   });
@@ -86,7 +86,15 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.deepEqual(listFiles(work), []);
   });
 
-  for (const sub of ['partitioned', 'dynamic', 'ci']) {
+  it('sink --help describes the sink generator', () => {
+    const { status, stdout } = runCli(['sink', '--help'], work);
+    assert.equal(status, 0);
+    assert.match(stdout, /--kind/);
+    assert.match(stdout, /dynamic, partitioned/);
+    assert.match(stdout, /\[name\]/);
+  });
+
+  for (const sub of ['partitioned', 'dynamic', 'sink', 'ci']) {
     it(`${sub} outside a generated project fails clearly and writes nothing`, () => {
       const args = sub === 'ci' ? [sub, '--yes'] : [sub, 'orders', '--yes'];
       const { status, stderr } = runCli(args, work);
@@ -140,6 +148,25 @@ describe('runner (generator-bytewax-connector bin)', () => {
     const again = runCli(['dynamic', 'orders', '--yes'], project);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /^error: The dynamic source name "orders" is already used by the partitioned source "orders"\.$/m);
+    assert.deepEqual(readTree(project), before);
+  });
+
+  it('adds sinks at the start and later without a terminal, and refuses a name a source has, writing nothing', () => {
+    const first = runCli(['shop', '--yes', '--author-name', 'A', '--skip-install', '--no-ci', '--partitioned', 'orders', '--sink', 'ledger', '--sink-kind', 'partitioned'], work);
+    assert.equal(first.status, 0, first.stderr);
+    const project = path.join(work, 'shop');
+    const later = runCli(['sink', 'results', '--yes'], path.join(project, 'tests'));
+    assert.equal(later.status, 0, later.stderr);
+    assert.match(later.stderr, /Added the dynamic sink results: src\/bytewax_shop\/results\.py/);
+    const rc = JSON.parse(fs.readFileSync(path.join(project, '.yo-rc.json'), 'utf8'));
+    assert.deepEqual(rc['generator-bytewax-connector'].sinks, [
+      { name: 'ledger', kind: 'partitioned' },
+      { name: 'results', kind: 'dynamic' },
+    ]);
+    const before = readTree(project);
+    const again = runCli(['sink', 'orders', '--kind', 'partitioned', '--yes'], project);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /^error: The sink name "orders" is already used by the partitioned source "orders"\.$/m);
     assert.deepEqual(readTree(project), before);
   });
 

@@ -47,8 +47,9 @@ const invalid: fc.Arbitrary<{ flag: string; value: string }> = fc.oneof(
   }),
   fc.record({ flag: fc.constant('license'), value: fc.constantFrom('GPL-3.0', 'BSD', 'public domain', 'apache') }),
   fc.record({ flag: fc.constant('python'), value: fc.constantFrom('3.9', '3.13', '3', 'py310', '3.10.1') }),
+  fc.record({ flag: fc.constant('sink-kind'), value: fc.constantFrom('static', 'exactly-once', 'Partition', 'both') }),
   fc.record({
-    flag: fc.constantFrom('partitioned', 'dynamic'),
+    flag: fc.constantFrom('partitioned', 'dynamic', 'sink'),
     value: fc.oneof(
       fc.constantFrom('Orders', 'orders-x', '_orders', 'orders_', 'a__b', '1st', 'async', 'json', 'demo', 'package', 'contract', 'bytewax'),
       sliceName.map((name) => `${name}_${'x'.repeat(LIMITS.sliceName)}`),

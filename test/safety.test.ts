@@ -84,6 +84,8 @@ describe('safety', () => {
       ['a source list of the wrong type', (c) => (c['sources'] = 'orders'), 'dynamic', /generator-bytewax-connector\.sources is a string \("orders"\), not a list\./],
       ['a source of an unknown kind', (c) => (c['sources'] = [{ name: 'x', kind: 'sink-ish' }]), 'partitioned', /sources\[0\]\.kind has an unknown kind/],
       ['a source name that is a path', (c) => (c['sources'] = [{ name: '../../etc/passwd', kind: 'partitioned' }]), 'ci', /sources\[0\]\.name is "\.\.\/\.\.\/etc\/passwd"/],
+      ['a sink of an unknown kind', (c) => (c['sinks'] = [{ name: 'x', kind: 'sideways' }]), 'sink', /sinks\[0\]\.kind is "sideways", which is not one of dynamic, partitioned/],
+      ['a sink name that is a path', (c) => (c['sinks'] = [{ name: '../../etc/passwd', kind: 'dynamic' }]), 'partitioned', /sinks\[0\]\.name is "\.\.\/\.\.\/etc\/passwd"/],
     ];
     for (const [what, tamper, generator, message] of cases) {
       it(`${what}: \`${generator}\` stops and writes nothing`, () => {

@@ -13,10 +13,13 @@ import {
   textProblem,
 } from '../../lib/naming.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
+import { slicesOf } from '../../lib/slices.js';
 import { SUPPORTED_PYTHONS, type PythonVersion } from '../../lib/versions.js';
 import { type ClientKind, clientAnswer } from '../dynamic/answers.js';
+import { type SinkKind, sinkKindAnswer } from '../sink/answers.js';
 
 export type StartSource = 'none' | 'partitioned' | 'dynamic';
+export type StartSink = 'none' | SinkKind;
 
 export interface AppAnswers {
   directory: string;
@@ -33,8 +36,15 @@ export interface AppAnswers {
   client: ClientKind;
   startSource: StartSource;
   sourceName?: string;
+  sink?: string;
+  sinkKind: SinkKind;
+  startSink: StartSink;
+  sinkName?: string;
   git: boolean;
 }
+
+/** The answers that name a new source or sink. */
+type SliceKey = 'partitioned' | 'dynamic' | 'sourceName' | 'sink' | 'sinkName';
 
 export interface AppContext {
   /** Name of the project directory, for the default distribution name. */
@@ -51,13 +61,21 @@ const DEFAULT_DESCRIPTION = 'A Bytewax connector.';
 export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
   const { stored } = context;
   const fromStore = <V>(value: V | undefined) => (value === undefined ? undefined : { value, from: '.yo-rc.json' });
-  const slices = (known: Partial<AppAnswers>, other: 'partitioned' | 'dynamic') => ({
-    packageName: known.packageName,
-    taken: [
-      ...(stored?.sources ?? []),
-      ...(known[other] === undefined ? [] : [{ name: known[other]!, kind: `${other} source` }]),
-    ],
-  });
+  // What a new slice's name must differ from: the project's slices and the
+  // other slices this run adds.
+  const slices = (known: Partial<AppAnswers>, self: SliceKey) => {
+    const named: Record<SliceKey, string | undefined> = {
+      partitioned: 'partitioned source',
+      dynamic: 'dynamic source',
+      sourceName: known.startSource === undefined || known.startSource === 'none' ? undefined : `${known.startSource} source`,
+      sink: `${known.sinkKind ?? 'dynamic'} sink`,
+      sinkName: known.startSink === undefined || known.startSink === 'none' ? undefined : `${known.startSink} sink`,
+    };
+    const adding = (Object.keys(named) as SliceKey[])
+      .filter((key) => key !== self && known[key] !== undefined && named[key] !== undefined)
+      .map((key) => ({ name: known[key]!, kind: named[key]! }));
+    return { packageName: known.packageName, taken: [...slicesOf(stored), ...adding] };
+  };
   return {
     directory: {
       type: 'string',
@@ -154,14 +172,14 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       flag: 'partitioned',
       label: 'partitioned source name',
       description: 'Start with a partitioned source (resumable partitions) of this name',
-      check: (value, known) => sliceNameProblem(value, slices(known, 'dynamic')),
+      check: (value, known) => sliceNameProblem(value, slices(known, 'partitioned')),
     },
     dynamic: {
       type: 'string',
       flag: 'dynamic',
       label: 'dynamic source name',
       description: 'Start with a dynamic source (one reader per worker) of this name',
-      check: (value, known) => sliceNameProblem(value, slices(known, 'partitioned')),
+      check: (value, known) => sliceNameProblem(value, slices(known, 'dynamic')),
     },
     startSource: {
       type: 'string',
@@ -185,9 +203,40 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       description: 'Name of the first source',
       prompt: { message: 'Source name (snake_case)', default: 'orders', when: (known) => (known.startSource ?? 'none') !== 'none' },
       required: true,
-      check: (value, known) => sliceNameProblem(value, slices(known, 'partitioned')),
+      check: (value, known) => sliceNameProblem(value, slices(known, 'sourceName')),
     },
     client: clientAnswer({ store: false, when: (known) => known.startSource === 'dynamic' || known.dynamic !== undefined }),
+    sink: {
+      type: 'string',
+      flag: 'sink',
+      label: 'sink name',
+      description: 'Start with a sink of this name (its kind: --sink-kind)',
+      check: (value, known) => sliceNameProblem(value, slices(known, 'sink')),
+    },
+    sinkKind: sinkKindAnswer({ flag: 'sink-kind', store: false, when: () => false }),
+    startSink: {
+      type: 'string',
+      label: 'first sink',
+      description: 'The kind of sink to start with',
+      choices: [
+        { value: 'none', name: 'No sink for now' },
+        { value: 'dynamic', name: 'A dynamic sink (one writer per worker, at-least-once with idempotent upserts)' },
+        { value: 'partitioned', name: 'A partitioned sink (resumable partitions, exactly-once)' },
+      ],
+      prompt: {
+        message: 'Start with a sink?',
+        when: (known) => known.sink === undefined && known.sinkKind === undefined && stored === undefined,
+      },
+      default: () => ({ value: 'none' }),
+    },
+    sinkName: {
+      type: 'string',
+      label: 'sink name',
+      description: 'Name of the first sink',
+      prompt: { message: 'Sink name (snake_case)', default: 'results', when: (known) => (known.startSink ?? 'none') !== 'none' },
+      required: true,
+      check: (value, known) => sliceNameProblem(value, slices(known, 'sinkName')),
+    },
     ci: {
       type: 'boolean',
       flag: 'ci',

@@ -2,7 +2,7 @@ import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/
 import type { FilesTable } from '../../lib/files.js';
 import { spdxExpression } from '../../lib/licenses.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
-import { CI_MARKER, NO_SOURCES_YET, SOURCES_MARKER } from '../../lib/readme-markers.js';
+import { CI_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
 import { BYTEWAX_REQUIREMENT, DEV_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 
 /** What the app's templates see: the project's answers and what derives from them. */
@@ -17,6 +17,8 @@ export interface AppTemplateContext extends ProjectConfig {
   docstringBody: string;
   noSourcesYet: string;
   sourcesMarker: string;
+  noSinksYet: string;
+  sinksMarker: string;
   ciMarker: string;
   year: number;
   toml: (value: string) => string;
@@ -54,6 +56,8 @@ export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
     docstringBody: docstringParagraph(`Project description: ${config.description}`),
     noSourcesYet: NO_SOURCES_YET,
     sourcesMarker: SOURCES_MARKER,
+    noSinksYet: NO_SINKS_YET,
+    sinksMarker: SINKS_MARKER,
     ciMarker: CI_MARKER,
     // The year the project was created, so a later run writes the same LICENSE.
     year: config.copyrightYear ?? new Date().getFullYear(),

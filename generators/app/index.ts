@@ -8,11 +8,12 @@ import { resolveRoot } from '../../lib/commit.js';
 import { UsageError } from '../../lib/errors.js';
 import { enclosingRepository, gitAvailable, initRepository } from '../../lib/git.js';
 import { installByHand, installProject } from '../../lib/install.js';
-import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
+import { type ProjectConfig, type SinkEntry, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
 import { writeProjectConfig } from '../../lib/slice.js';
 import CiGenerator from '../ci/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
+import SinkGenerator from '../sink/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
 import { APP_FILES, appTemplateContext } from './files.js';
 
@@ -67,6 +68,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     if (readOption(this.options, 'client') !== undefined && !dynamicChosen) {
       throw new UsageError('--client applies to a dynamic source: give --dynamic <name> too, or leave --client out.');
     }
+    if (readOption(this.options, 'sink-kind') !== undefined && answers.sink === undefined) {
+      throw new UsageError('--sink-kind applies to a sink: give --sink <name> too, or leave --sink-kind out.');
+    }
     const stored = this.#stored;
     this.#config = {
       generatorVersion: this.rootGeneratorVersion(),
@@ -79,8 +83,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       python: answers.python,
       ci: answers.ci,
       copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
-      // The slices record their own sources as they write them.
+      // The slices record their own sources and sinks as they write them.
       sources: stored?.sources ?? [],
+      sinks: stored?.sinks ?? [],
     };
   }
 
@@ -96,6 +101,16 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     return sources.filter((source) => !existing.has(source.name));
   }
 
+  /** The sinks this run adds: from flags or from the first-sink question. */
+  #newSinks(): SinkEntry[] {
+    const { sink, sinkKind, startSink, sinkName } = this.answers;
+    const sinks: SinkEntry[] = [];
+    if (sink !== undefined) sinks.push({ name: sink, kind: sinkKind });
+    if (startSink !== 'none' && sinkName) sinks.push({ name: sinkName, kind: startSink });
+    const existing = new Set(this.#config.sinks.map((s) => s.name));
+    return sinks.filter((entry) => !existing.has(entry.name));
+  }
+
   async configuring(): Promise<void> {
     writeProjectConfig(this, this.#root, this.#config);
     const composed = { projectRoot: this.#root, yes: true, force: this.force, skipInstall: true, invokedAs: readOption(this.options, 'invokedAs') };
@@ -103,6 +118,10 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       const options = source.kind === 'dynamic' ? { ...composed, client: source.client } : composed;
       const Generator = source.kind === 'dynamic' ? DynamicGenerator : PartitionedGenerator;
       await this.composeWith({ Generator, path: this.#sibling(source.kind) }, [source.name], options);
+    }
+    for (const sink of this.#newSinks()) {
+      const options = { ...composed, kind: sink.kind };
+      await this.composeWith({ Generator: SinkGenerator, path: this.#sibling('sink') }, [sink.name], options);
     }
     if (this.#config.ci) await this.composeWith({ Generator: CiGenerator, path: this.#sibling('ci') }, [], composed);
   }
@@ -167,7 +186,8 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     const relative = path.relative(this.env.cwd, this.#root);
     const where = relative === '' ? 'the current directory' : relative;
     const sources = [...this.#config.sources, ...this.#newSources()];
-    const has = sources.map((s) => `${s.kind} source ${s.name}`);
+    const sinks = [...this.#config.sinks, ...this.#newSinks()];
+    const has = [...sources.map((s) => `${s.kind} source ${s.name}`), ...sinks.map((s) => `${s.kind} sink ${s.name}`)];
     if (this.#config.ci) has.push('CI workflows');
     const column = (command: string, note: string) => `  ${command.padEnd(44)} # ${note}`;
     const lines = [
@@ -177,9 +197,10 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       relative === '' ? undefined : `  cd ${relative.includes(' ') ? JSON.stringify(relative) : relative}`,
       this.#installed ? undefined : column('uv sync', "install (or see the README's pip way)"),
       column('. .venv/bin/activate', 'then, in that shell:'),
-      column('pytest', sources.length > 0 ? 'the contract tests of every source' : 'the package tests'),
-      ...sources.map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
+      column('pytest', sources.length + sinks.length > 0 ? 'the contract tests of every source and sink' : 'the package tests'),
+      ...[...sources, ...sinks].map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
       sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
+      sinks.length === 0 ? column(`${this.commandFor('sink')} <name>`, 'add a sink') : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -1,8 +1,8 @@
 /**
  * The parts of the generated ci.yml that follow the project: the example runs
- * and the integration job's upstream settings, one entry per source. Each is a
+ * and the integration job's upstream settings, one entry per source or sink. Each is a
  * block between two marker comments, rendered from the same partial template
- * that ci.yml.ejs includes, so a source added later rewrites these blocks and
+ * that ci.yml.ejs includes, so a slice added later rewrites these blocks and
  * leaves every other line of a workflow the user may have edited alone.
  */
 import path from 'node:path';
@@ -16,6 +16,7 @@ const BLOCKS = ['_example-runs.yml.ejs', '_upstream-settings.yml.ejs'];
 
 export interface CiBlockContext {
   sources: ProjectConfig['sources'];
+  sinks: ProjectConfig['sinks'];
 }
 
 /**

@@ -21,6 +21,7 @@ interface CiContext {
   distName: string;
   pythonVersions: string[];
   sources: ProjectConfig['sources'];
+  sinks: ProjectConfig['sinks'];
   actions: typeof ACTIONS;
   tools: typeof PYTHON_TOOLS;
   ciTools: typeof CI_TOOLS;
@@ -35,6 +36,8 @@ const CI_PARTS: SliceParts<CiContext> = {
     { template: 'dependabot.yml.ejs', target: () => '.github/dependabot.yml' },
   ],
   readme: { template: 'readme-section.md.ejs', marker: CI_MARKER },
+  // pyproject.toml waives sp-repo-review's GitHub Actions check without them.
+  changesAppFiles: true,
 };
 
 type CiAnswers = Record<never, never>;
@@ -68,6 +71,7 @@ export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
       distName: this.project.distName,
       pythonVersions: pythonRange(this.project.python),
       sources: this.project.sources,
+      sinks: this.project.sinks,
       actions: ACTIONS,
       tools: PYTHON_TOOLS,
       ciTools: CI_TOOLS,

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AWKWARD, CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
-import { check, ensureVenv, installProject, isolated, run, runProjectChecks, VENV, venvBin, type Ran } from './python.js';
+import { AWKWARD, CLI, readTree } from '../helpers/paths.js';
+import { check, ensureVenv, installProject, isolated, run, runProjectChecks, VENV, venvBin } from './python.js';
+import { runYo, yoHome } from './yo.js';
 
 /** A git config with an identity, so "default answers" do not depend on this machine's. */
 function gitIdentity(dir: string): NodeJS.ProcessEnv {
@@ -11,24 +12,6 @@ function gitIdentity(dir: string): NodeJS.ProcessEnv {
   // Git config quoting: \" is a literal double quote in the value.
   fs.writeFileSync(file, '[user]\n\tname = Jürgen O\'Brien \\"JOB\\"\n\temail = job@example.org\n');
   return { GIT_CONFIG_GLOBAL: file, GIT_CONFIG_NOSYSTEM: '1' };
-}
-
-/**
- * Runs the real `yo` CLI. yo refuses to run as root (it switches to another
- * user and then fails on root's home), so as root it runs as a plain user made
- * for these tests.
- */
-function runYo(args: string[], cwd: string): Ran {
-  const yo = path.join(REPO_ROOT, 'node_modules', '.bin', 'yo');
-  if (process.getuid?.() !== 0) return run(yo, [...args, '--no-insight'], cwd);
-  const user = 'bytewax-e2e';
-  if (run('id', [user], cwd).status !== 0) check(run('useradd', ['--create-home', user], cwd));
-  check(run('chown', ['-R', user, cwd], cwd));
-  // mkdtemp makes 0700 directories: let the user reach its working directory.
-  for (let dir = path.dirname(cwd); dir !== path.dirname(dir) && dir.startsWith(os.tmpdir()); dir = path.dirname(dir)) {
-    fs.chmodSync(dir, 0o755);
-  }
-  return run('runuser', ['-u', user, '--', yo, ...args, '--no-insight'], cwd);
 }
 
 describe('e2e: app', function () {
@@ -66,10 +49,7 @@ describe('e2e: app', function () {
   });
 
   it('`yo bytewax-connector[:sub]` and the runner write the same project for the same answers', () => {
-    // yo discovers generator-* packages in the node_modules of the working directory's ancestors.
-    const home = path.join(work, 'yo-home');
-    fs.mkdirSync(path.join(home, 'node_modules'), { recursive: true });
-    fs.symlinkSync(REPO_ROOT, path.join(home, 'node_modules', 'generator-bytewax-connector'));
+    const home = yoHome(work);
     const flags = ['--yes', '--skip-install', '--author-name', 'Ada', '--author-email', 'ada@example.com', '--description', AWKWARD, '--python', '3.11'];
     check(runYo(['bytewax-connector', 'twin', ...flags], home));
     check(run(process.execPath, [CLI, 'twin', ...flags], work));

@@ -86,6 +86,7 @@ describe('app', () => {
         ci: false,
         copyrightYear: new Date().getFullYear(),
         sources: [],
+        sinks: [],
       });
     });
 
@@ -134,6 +135,47 @@ describe('app', () => {
       const rc = readJson(path.join(result.cwd, 'hub', '.yo-rc.json'))['generator-bytewax-connector'];
       assert.deepEqual(rc.sources, [{ name: 'ticks', kind: 'dynamic', client: 'async' }]);
       assert.match(fs.readFileSync(path.join(result.cwd, 'hub/src/bytewax_hub/ticks.py'), 'utf8'), /async def fetch\(/);
+    });
+  });
+
+  describe('with sinks', () => {
+    it('--sink and --sink-kind start the project with that sink, beside a source', async () => {
+      const result = await runGenerator('app')
+        .withArguments(['hub'])
+        .withOptions({ ...FLAGS, dynamic: 'events', sink: 'ledger', sinkKind: 'partitioned' });
+      const dir = path.join(result.cwd, 'hub');
+      const rc = readJson(path.join(dir, '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.deepEqual(rc.sources, [{ name: 'events', kind: 'dynamic', client: 'sync' }]);
+      assert.deepEqual(rc.sinks, [{ name: 'ledger', kind: 'partitioned' }]);
+      assert.match(fs.readFileSync(path.join(dir, 'src/bytewax_hub/ledger.py'), 'utf8'), /class LedgerSink\(\n {4}FixedPartitionedSink/);
+      assert.ok(fs.existsSync(path.join(dir, 'tests/contract/sink_partitioned.py')));
+      const init = fs.readFileSync(path.join(dir, 'src/bytewax_hub/__init__.py'), 'utf8');
+      assert.match(init, /from \.events import EventsSource\nfrom \.ledger import LedgerSink\n/);
+    });
+
+    it('--sink alone starts with a dynamic sink', async () => {
+      const result = await runGenerator('app').withArguments(['hub']).withOptions({ ...FLAGS, sink: 'results' });
+      const rc = readJson(path.join(result.cwd, 'hub', '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.deepEqual(rc.sinks, [{ name: 'results', kind: 'dynamic' }]);
+      assert.ok(fs.existsSync(path.join(result.cwd, 'hub', 'tests/contract/sink_dynamic.py')));
+    });
+
+    it('asks "Start with a sink?" after the source question and uses the answer', async () => {
+      const result = await runGenerator('app')
+        .withArguments(['hub'])
+        .withOptions({ skipInstall: true, authorName: 'Grace Hopper', ci: false })
+        .withAnswers({ startSource: 'partitioned', sourceName: 'orders', startSink: 'partitioned', sinkName: 'ledger' });
+      const rc = readJson(path.join(result.cwd, 'hub', '.yo-rc.json'))['generator-bytewax-connector'];
+      assert.deepEqual(rc.sources, [{ name: 'orders', kind: 'partitioned' }]);
+      assert.deepEqual(rc.sinks, [{ name: 'ledger', kind: 'partitioned' }]);
+    });
+
+    it('refuses a sink named like the first source at the prompt', async () => {
+      const context = runGenerator('app')
+        .withArguments(['hub'])
+        .withOptions({ skipInstall: true, authorName: 'Grace Hopper', ci: false })
+        .withAnswers({ startSource: 'dynamic', sourceName: 'orders', client: 'sync', startSink: 'dynamic', sinkName: 'orders' });
+      await assert.rejects(context, /The source name "orders" is already used by the dynamic sink "orders"\./);
     });
   });
 
@@ -190,6 +232,11 @@ describe('app', () => {
       ['two sources of one class name', { partitioned: 'queue_1', dynamic: 'queue1' }, /^--partitioned "queue_1" gives the class names Queue1…, already used by the dynamic source "queue1"\./],
       ['an unknown client', { dynamic: 'ticks', client: 'threads' }, /^--client "threads" is not one of sync, async\.$/],
       ['a client without a dynamic source', { client: 'async' }, /^--client applies to a dynamic source/],
+      ['a bad sink name', { sink: 'Ledger' }, /^--sink "Ledger" is not a valid name: use snake_case/],
+      ['a sink named like a source', { partitioned: 'orders', sink: 'orders' }, /^--partitioned "orders" is already used by the dynamic sink "orders"\.$/],
+      ['a sink of one class name with a source', { dynamic: 'queue1', sink: 'queue_1', sinkKind: 'partitioned' }, /^--dynamic "queue1" gives the class names Queue1…, already used by the partitioned sink "queue_1"\.$/],
+      ['an unknown sink kind', { sink: 'ledger', sinkKind: 'sideways' }, /^--sink-kind "sideways" is not one of dynamic, partitioned\.$/],
+      ['a sink kind without a sink', { sinkKind: 'partitioned' }, /^--sink-kind applies to a sink: give --sink <name> too, or leave --sink-kind out\.$/],
     ];
     for (const [what, options, message] of cases) {
       it(`refuses ${what}`, async () => {

@@ -90,6 +90,11 @@ export interface SourceAnswer {
   client?: 'sync' | 'async';
 }
 
+export interface SinkAnswer {
+  kind: 'partitioned' | 'dynamic';
+  name: string;
+}
+
 export interface ValidAnswers {
   distName?: string;
   packageName?: string;
@@ -100,12 +105,15 @@ export interface ValidAnswers {
   python?: string;
   ci?: boolean;
   sources: SourceAnswer[];
+  sinks?: SinkAnswer[];
 }
 
 const source: fc.Arbitrary<SourceAnswer> = fc.oneof(
   sliceName.map((name) => ({ kind: 'partitioned' as const, name })),
   fc.tuple(sliceName, fc.constantFrom('sync' as const, 'async' as const)).map(([name, client]) => ({ kind: 'dynamic' as const, name, client })),
 );
+
+const sink: fc.Arbitrary<SinkAnswer> = fc.tuple(sliceName, fc.constantFrom('partitioned' as const, 'dynamic' as const)).map(([name, kind]) => ({ name, kind }));
 
 /** A whole valid answer set (the project directory supplies the default name when `distName` is absent). */
 export const validAnswers: fc.Arbitrary<ValidAnswers> = fc
@@ -120,20 +128,23 @@ export const validAnswers: fc.Arbitrary<ValidAnswers> = fc
       python: fc.constantFrom('3.10', '3.11', '3.12'),
       ci: fc.boolean(),
       sources: fc.array(source, { maxLength: 3 }),
+      sinks: fc.array(sink, { maxLength: 3 }),
     },
     { requiredKeys: ['authorName', 'sources'] },
   )
   .filter((answers) => {
     const pkg = answers.packageName ?? (answers.distName === undefined ? undefined : packageFromDistName(answers.distName));
     if (pkg !== undefined && packageNameProblem(pkg) !== undefined) return false;
-    return answers.sources.every(
+    // Sources and sinks share one namespace.
+    const slices = [...answers.sources, ...(answers.sinks ?? [])];
+    return slices.every(
       (s, i) =>
         s.name !== pkg &&
-        answers.sources.slice(0, i).every((other) => classStem(other.name) !== classStem(s.name)),
+        slices.slice(0, i).every((other) => classStem(other.name) !== classStem(s.name)),
     );
   });
 
-/** The command lines that make the project: the app (first source of each kind as its flags), then slices. */
+/** The command lines that make the project: the app (first source of each kind and first sink as its flags), then slices. */
 export function commandLines(directory: string, answers: ValidAnswers): string[][] {
   // --flag=value: a value may start with "-".
   const flag = (name: string, value: string | undefined) => (value === undefined ? [] : [`--${name}=${value}`]);
@@ -158,6 +169,11 @@ export function commandLines(directory: string, answers: ValidAnswers): string[]
     } else {
       later.push([s.kind, s.name, '--yes', ...(s.client ? ['--client', s.client] : [])]);
     }
+  }
+  // The first sink as the app's --sink, the others added later.
+  for (const [index, s] of (answers.sinks ?? []).entries()) {
+    if (index === 0) app.push('--sink', s.name, '--sink-kind', s.kind);
+    else later.push(['sink', s.name, '--kind', s.kind, '--yes']);
   }
   return [app, ...later];
 }

@@ -12,7 +12,10 @@ const VALID = {
   python: '3.11',
   ci: true,
   sources: [{ name: 'orders', kind: 'partitioned' }, { name: 'ticks', kind: 'dynamic', client: 'async' }],
+  sinks: [{ name: 'ledger', kind: 'partitioned' }, { name: 'results', kind: 'dynamic' }],
 };
+
+const VALID_WITHOUT_SINKS = { ...VALID, sinks: [] };
 
 const parse = (patch: Record<string, unknown>) =>
   parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': { ...VALID, ...patch } });
@@ -20,6 +23,11 @@ const parse = (patch: Record<string, unknown>) =>
 describe('lib/project-config', () => {
   it('accepts a valid project and keeps it as written', () => {
     assert.deepEqual(parse({}), VALID);
+  });
+
+  it('reads a project written before sinks existed as one without sinks', () => {
+    const { sinks: _, ...older } = VALID;
+    assert.deepEqual(parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': older }), VALID_WITHOUT_SINKS);
   });
 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -32,6 +40,10 @@ describe('lib/project-config', () => {
     ['a duplicate source', { sources: [{ name: 'a', kind: 'partitioned' }, { name: 'a', kind: 'partitioned' }] }, /sources\[1\]\.name is "a", which is already used by the partitioned source "a"/],
     ['an unknown client', { sources: [{ name: 'a', kind: 'dynamic', client: 'threads' }] }, /sources\[0\]\.client is "threads", which is not one of sync, async/],
     ['sources that is not a list', { sources: 'orders' }, /generator-bytewax-connector\.sources is a string \("orders"\), not a list\./],
+    ['an unknown sink kind', { sinks: [{ name: 'x', kind: 'sideways' }] }, /sinks\[0\]\.kind is "sideways", which is not one of dynamic, partitioned/],
+    ['a path as sink name', { sinks: [{ name: '../x', kind: 'dynamic' }] }, /sinks\[0\]\.name is "\.\.\/x", which is not a valid name/],
+    ['a sink named like a source', { sinks: [{ name: 'orders', kind: 'dynamic' }] }, /sinks\[0\]\.name is "orders", which is already used by the partitioned source "orders"/],
+    ['a duplicate sink', { sinks: [{ name: 'a', kind: 'dynamic' }, { name: 'a', kind: 'partitioned' }] }, /sinks\[1\]\.name is "a", which is already used by the dynamic sink "a"/],
   ];
   for (const [what, patch, message] of cases) {
     it(`refuses ${what}, naming the file and the field`, () => {

@@ -1,0 +1,34 @@
+import type { FilesTable } from '../../lib/files.js';
+import type { SinkKind } from './answers.js';
+
+/** What the sink templates see. */
+export interface SinkContext {
+  sinkName: string;
+  className: string;
+  packageName: string;
+  distName: string;
+  kind: SinkKind;
+}
+
+/**
+ * A sink's files: each kind has its own templates under `templates/<kind>/`.
+ * The demo package's `__init__.py` and the kits are shared: written by the
+ * first slice that needs them, then left alone.
+ */
+export const SINK_FILES: FilesTable<SinkContext> = [
+  { template: (c) => `${c.kind}/sink.py.ejs`, target: (c) => `src/${c.packageName}/${c.sinkName}.py` },
+  { template: (c) => `${c.kind}/demo.py.ejs`, target: (c) => `src/${c.packageName}/demo/${c.sinkName}.py` },
+  { template: 'demo/__init__.py.ejs', shared: true, target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
+  { template: (c) => `${c.kind}/test_sink.py.ejs`, target: (c) => `tests/test_${c.sinkName}.py` },
+  { template: (c) => `${c.kind}/example.py.ejs`, target: (c) => `examples/${c.sinkName}.py` },
+  // The contract kit: the part every source and sink shares, then the sinks' own.
+  { template: 'contract/__init__.py.ejs', shared: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
+  { template: 'contract/common.py.ejs', shared: true, target: () => 'tests/contract/common.py', mode: 'once' },
+  { template: 'kit/sink_common.py.ejs', target: () => 'tests/contract/sink_common.py', mode: 'once' },
+  { template: (c) => `kit/sink_${c.kind}.py.ejs`, target: (c) => `tests/contract/sink_${c.kind}.py`, mode: 'once' },
+];
+
+/** The files a sink of this name writes for itself (not the shared ones). */
+export function ownFiles(context: SinkContext): string[] {
+  return SINK_FILES.filter((spec) => spec.mode !== 'once').map((spec) => spec.target(context));
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Generator from 'yeoman-generator';
+import type { AnswerTable } from '../../lib/answers.js';
+import { classStem } from '../../lib/naming.js';
+import type { ProjectConfig, SinkEntry } from '../../lib/project-config.js';
+import { NO_SINKS_YET, SINKS_MARKER } from '../../lib/readme-markers.js';
+import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
+import { slicesOf } from '../../lib/slices.js';
+import { type SinkAnswers, sinkAnswers } from './answers.js';
+import { SINK_FILES, type SinkContext, ownFiles } from './files.js';
+
+const SINK_PARTS: SliceParts<SinkContext> = {
+  files: SINK_FILES,
+  // The partition class is an implementation detail, as in Bytewax's own connectors.
+  exports: (c) => ({ module: c.sinkName, names: [`${c.className}Sink`] }),
+  readme: { template: (c) => `${c.kind}/readme-section.md.ejs`, marker: SINKS_MARKER, placeholder: NO_SINKS_YET },
+  inCi: true,
+  pipeline: true,
+};
+
+/**
+ * Adds a sink: `--kind dynamic` (the default) writes one stateless partition
+ * per worker with idempotent upserts (at-least-once); `--kind partitioned`
+ * writes resumable partitions that truncate on resume (exactly-once).
+ */
+export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkContext> {
+  static readonly help = {
+    summary: 'Add a sink to the project: dynamic (at-least-once, idempotent upserts) or partitioned (exactly-once).',
+    examples: ['results', 'ledger --kind partitioned'],
+  };
+
+  constructor(args: string[], options: Generator['options']) {
+    super(args, options, sinkAnswers());
+  }
+
+  protected override answerTable(project: ProjectConfig): AnswerTable<SinkAnswers> {
+    return sinkAnswers({
+      packageName: project.packageName,
+      taken: slicesOf(project),
+      existingFiles: (name) =>
+        ownFiles(this.#context(project, { name, kind: 'dynamic' })).filter((file) => fs.existsSync(path.join(this.root, file))),
+    });
+  }
+
+  protected override parts(): SliceParts<SinkContext> {
+    return SINK_PARTS;
+  }
+
+  protected override templateContext(): SinkContext {
+    return this.#context(this.project, this.#entry());
+  }
+
+  protected override record(project: ProjectConfig): ProjectConfig {
+    return { ...project, sinks: [...project.sinks, this.#entry()] };
+  }
+
+  #entry(): SinkEntry {
+    return { name: this.answers.name, kind: this.answers.kind };
+  }
+
+  #context(project: ProjectConfig, entry: SinkEntry): SinkContext {
+    return {
+      sinkName: entry.name,
+      className: classStem(entry.name),
+      packageName: project.packageName,
+      distName: project.distName,
+      kind: entry.kind,
+    };
+  }
+
+  end(): void {
+    if (!this.isRoot) return;
+    const { name, kind } = this.#entry();
+    const pkg = this.project.packageName;
+    this.log(
+      `Added the ${kind} sink ${name}: src/${pkg}/${name}.py (its demo downstream in src/${pkg}/demo/${name}.py), ` +
+        `tests/test_${name}.py and examples/${name}.py. Try it:\n` +
+        `  python -m bytewax.run examples.${name}:flow -w 2 && python -m examples.${name}\n  pytest tests/test_${name}.py`,
+    );
+  }
+}
