@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PYTHON_TOOLS, pythonRange, type PythonVersion } from './versions.js';
+import { DEV_GROUP, PYTHON_TOOLS, pythonRange, type PythonVersion } from './versions.js';
 
 export interface InstallIo {
   log: (message: string) => void;
@@ -50,13 +50,15 @@ export function installByHand(projectDir: string, minimum: PythonVersion): strin
   ].join('\n');
 }
 
-/** Whether `python -m pip` is at least the version that reads dependency groups. */
-function pipReadsGroups(python: string): boolean {
+/** The version of `python -m pip` as [major, minor], or undefined without one. */
+function pipVersion(python: string): [number, number] | undefined {
   const probe = spawnSync(python, ['-m', 'pip', '--version'], { encoding: 'utf8' });
-  const [major = 0, minor = 0] = (/^pip (\d+)\.(\d+)/.exec(probe.stdout ?? '') ?? []).slice(1).map(Number);
-  const [needMajor, needMinor] = PYTHON_TOOLS.pip.split('.').map(Number) as [number, number];
-  return probe.status === 0 && (major > needMajor || (major === needMajor && minor >= needMinor));
+  const found = /^pip (\d+)\.(\d+)/.exec(probe.stdout ?? '');
+  return probe.status === 0 && found ? [Number(found[1]), Number(found[2])] : undefined;
 }
+
+const atLeast = (version: [number, number] | undefined, major: number, minor: number): boolean =>
+  version !== undefined && (version[0] > major || (version[0] === major && version[1] >= minor));
 
 /** Runs one step, its output appended to `logFile`; resolves to whether it succeeded. */
 function step(command: string, args: string[], cwd: string, logFile: string, io: InstallIo): Promise<boolean> {
@@ -89,19 +91,26 @@ export async function installProject(projectDir: string, minimum: PythonVersion,
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-connector-install-')), 'install.log');
   const started = Date.now();
   const venvPython = path.join(VENV_BIN, 'python');
-  const pipInstall = ['install', '--disable-pip-version-check', '-e', '.', '--group', 'dev'];
+  const pip = pipVersion(python);
   const steps: Array<[string, string, string[]]> = onPath('uv')
     ? [[`Creating .venv with ${python} and installing the project and its dev group (uv sync)`, 'uv', ['sync', '--python', python]]]
-    : pipReadsGroups(python)
+    : atLeast(pip, 22, 3)
       ? [
-          // No pip inside the venv (ensurepip is most of venv's time): this pip installs into it.
+          // No pip inside the venv (ensurepip is most of venv's time): this
+          // pip installs into it (--python, pip 22.3+). pip before 25.1 reads
+          // no dependency groups: the group's requirements are given as such.
           [`Creating .venv with ${python}`, python, ['-m', 'venv', '--without-pip', '.venv']],
-          ['Installing the project and its dev group (pip)', python, ['-m', 'pip', '--python', venvPython, ...pipInstall]],
+          [
+            'Installing the project and its dev group (pip)',
+            python,
+            // --no-compile: Python compiles what it imports anyway, most of the dev tools never are.
+            ['-m', 'pip', '--python', venvPython, 'install', '--disable-pip-version-check', '--no-compile', '-e', '.', ...(atLeast(pip, 25, 1) ? ['--group', 'dev'] : DEV_GROUP)],
+          ],
         ]
       : [
           [`Creating .venv with ${python}`, python, ['-m', 'venv', '.venv']],
           [`Upgrading pip in .venv to ${PYTHON_TOOLS.pip} or later`, venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', `pip>=${PYTHON_TOOLS.pip}`]],
-          ['Installing the project and its dev group (pip)', venvPython, ['-m', 'pip', ...pipInstall]],
+          ['Installing the project and its dev group (pip)', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.', '--group', 'dev']],
         ];
   io.log('');
   for (const [label, command, args] of steps) {
