@@ -150,6 +150,16 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     }
   }
 
+  /**
+   * The closing lines of a slice: what it added, then commands to try it,
+   * from the user's folder (a `cd` to the project root first when needed).
+   */
+  protected tryIt(added: string, commands: string[]): void {
+    const back = path.relative(this.env.cwd, this.root);
+    const cd = back === '' ? [] : [`  cd ${back}`];
+    this.log(['', added, 'Try it:', ...cd, ...commands.map((command) => `  ${command}`), ''].join('\n'));
+  }
+
   /** Rewrites ci.yml's generated blocks for the project as it now is, if the project has a ci.yml. */
   #refreshCi(project: ProjectConfig): void {
     const workflow = path.join(this.root, CI_WORKFLOW);

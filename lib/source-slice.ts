@@ -84,11 +84,12 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
   end(): void {
     if (!this.isRoot) return;
     const { name } = this.entry();
-    this.log(
-      `Added the ${this.kind} source ${name}: src/${this.project.packageName}/${name}.py ` +
-        `(its demo upstream in src/${this.project.packageName}/demo/${name}.py), ` +
-        `tests/test_${name}.py and examples/${name}.py. Try it:\n` +
-        `  python -m bytewax.run examples.${name}:flow -w 2\n  pytest tests/test_${name}.py`,
+    const pkg = this.project.packageName;
+    this.tryIt(
+      `Added the ${this.kind} source ${name}: src/${pkg}/${name}.py (its demo upstream in ` +
+        `src/${pkg}/demo/${name}.py), tests/test_${name}.py and examples/${name}.py.`,
+      [`python -m bytewax.run examples.${name}:flow -w 2`, `pytest tests/test_${name}.py`],
     );
   }
+
 }

@@ -112,6 +112,8 @@ writeFileSync(
     '#!/usr/bin/env node',
     "import module from 'node:module';",
     '',
+    '// NO_COLOR (no-color.org): the bundled colour library reads FORCE_COLOR as it loads.',
+    "if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';",
     'module.enableCompileCache?.();',
     "await import('./runner.js');",
     '',

@@ -136,6 +136,8 @@ describe('runner (generator-bytewax-connector bin)', () => {
     const project = path.join(work, 'shop');
     const added = runCli(['partitioned', 'orders', '--yes'], path.join(project, 'src'));
     assert.equal(added.status, 0, added.stderr);
+    // Run from src/: the commands to try it start by going back to the project root.
+    assert.match(added.stderr, /\nTry it:\n {2}cd \.\.\n {2}python -m bytewax\.run examples\.orders:flow -w 2\n {2}pytest tests\/test_orders\.py\n/);
     const async = runCli(['dynamic', 'ticks', '--client', 'async', '--yes'], project);
     assert.equal(async.status, 0, async.stderr);
     const rc = JSON.parse(fs.readFileSync(path.join(project, '.yo-rc.json'), 'utf8'));

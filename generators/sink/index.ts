@@ -73,10 +73,11 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
     if (!this.isRoot) return;
     const { name, kind } = this.#entry();
     const pkg = this.project.packageName;
-    this.log(
-      `Added the ${kind} sink ${name}: src/${pkg}/${name}.py (its demo downstream in src/${pkg}/demo/${name}.py), ` +
-        `tests/test_${name}.py and examples/${name}.py. Try it:\n` +
-        `  python -m bytewax.run examples.${name}:flow -w 2 && python -m examples.${name}\n  pytest tests/test_${name}.py`,
+    this.tryIt(
+      `Added the ${kind} sink ${name}: src/${pkg}/${name}.py (its demo downstream in ` +
+        `src/${pkg}/demo/${name}.py), tests/test_${name}.py and examples/${name}.py.`,
+      [`python -m bytewax.run examples.${name}:flow -w 2`, `python -m examples.${name}`, `pytest tests/test_${name}.py`],
     );
   }
+
 }
