@@ -33,5 +33,12 @@ const DOCSTRING_WIDTH = 72;
  */
 export function docstringParagraph(value: string): string {
   const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  return wrapAnsi(escaped, DOCSTRING_WIDTH, { hard: false, trim: true, wordWrap: true });
+  const wrapped = wrapAnsi(escaped, DOCSTRING_WIDTH, { hard: false, trim: true, wordWrap: true });
+  // A break between two spaces leaves one at the end or the start of a line
+  // (ruff's W291, pydocstyle's indentation rules): a docstring's line breaks
+  // are whitespace anyway.
+  return wrapped
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n');
 }

@@ -68,3 +68,17 @@ describe('lib/naming', () => {
     assert.match(descriptionProblem('<!-- x -->')!, /HTML comment/);
   });
 });
+
+describe('lib/escape', () => {
+  it('wraps a docstring paragraph with no whitespace at either end of a line', async () => {
+    const { docstringParagraph } = await import('../../lib/escape.js');
+    const text = `${'word '.repeat(13)}  two  spaces  at  the  break ${'x'.repeat(70)}  "quoted" \\ back`;
+    const lines = docstringParagraph(text).split('\n');
+    assert.ok(lines.length > 1);
+    for (const line of lines) {
+      assert.equal(line, line.trim(), JSON.stringify(line));
+      assert.ok(line.length <= 72 || !line.includes(' '), `${line.length}: ${line}`);
+    }
+    assert.match(lines.join(' '), /\\"quoted\\" \\\\ back/);
+  });
+});
