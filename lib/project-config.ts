@@ -12,9 +12,7 @@ import { type AnswerTable, entries, problemOf } from './answers.js';
 import { UsageError, showValue } from './errors.js';
 import { sliceNameProblem } from './naming.js';
 import { slicesOf } from './slices.js';
-import type { SupportedLicense } from './licenses.js';
-import type { PythonVersion } from './versions.js';
-import { appAnswers } from '../generators/app/answers.js';
+import { type AppAnswers, appAnswers } from '../generators/app/answers.js';
 import { type ClientKind, dynamicAnswers } from '../generators/dynamic/answers.js';
 import { partitionedAnswers } from '../generators/partitioned/answers.js';
 import { type SinkKind, sinkAnswers } from '../generators/sink/answers.js';
@@ -29,23 +27,16 @@ export interface SinkEntry {
   kind: SinkKind;
 }
 
-export interface ProjectConfig {
+/** The app's answers kept in `.yo-rc.json` (those its table marks `store`), and the slices'. */
+export interface ProjectConfig
+  extends Pick<AppAnswers, 'distName' | 'packageName' | 'description' | 'authorName' | 'authorEmail' | 'license' | 'python' | 'ci'> {
   generatorVersion: string;
-  distName: string;
-  packageName: string;
-  description: string;
-  authorName: string;
-  authorEmail: string;
-  license: SupportedLicense;
-  python: PythonVersion;
-  ci: boolean;
   /** The year in LICENSE's copyright line; projects made before it was kept have none. */
   copyrightYear?: number;
   sources: SourceEntry[];
   sinks: SinkEntry[];
 }
 
-/** The stored answers of a table as zod fields, each checked by its answer's rule. */
 /** A string checked by `problem`, with the value and the problem as the message. */
 function ruledString(problem: (value: string) => string | undefined): z.ZodMiniType<string> {
   return z.string().check(
@@ -56,6 +47,7 @@ function ruledString(problem: (value: string) => string | undefined): z.ZodMiniT
   );
 }
 
+/** The stored answers of a table as zod fields, each checked by its answer's rule. */
 function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
   const fields: Record<string, z.ZodMiniType> = {};
   for (const [key, spec] of entries(table)) {

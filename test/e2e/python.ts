@@ -157,3 +157,25 @@ export function repoReview(projectDir: string): { failed: string[]; passed: numb
     skipped: entries.filter(([, c]) => c.result === null).length,
   };
 }
+
+/** The pytest node ids a project collects, e.g. `tests/test_orders.py::test_rescale[demo]`. */
+function collected(venv: string, project: string): string[] {
+  const ran = check(run(venvBin(venv, 'pytest'), ['--collect-only', '-q', '-p', 'no:cacheprovider'], project));
+  return ran.output.split('\n').filter((line) => line.includes('::'));
+}
+
+/**
+ * Every check of a project with sources or sinks, after asserting that each
+ * test file collects the named contract tests; pytest must pass every test it
+ * collected.
+ */
+export function checkContractProject(venv: string, project: string, contract: Record<string, string[]>): void {
+  const ids = collected(venv, project);
+  for (const [file, tests] of Object.entries(contract)) {
+    for (const test of tests) {
+      assert.ok(ids.some((id) => id.startsWith(`${file}::${test}`)), `${file}::${test} was not collected:\n${ids.join('\n')}`);
+    }
+  }
+  const { pytest } = runProjectChecks(venv, project);
+  assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+}

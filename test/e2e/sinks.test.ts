@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
-import { check, ensureVenv, installProject, isolated, run, runProjectChecks, venvBin } from './python.js';
+import { check, checkContractProject, ensureVenv, installProject, isolated, run, venvBin } from './python.js';
 import { runYo, yoHome } from './yo.js';
 
 const BASE = ['--yes', '--author-name', 'Ada Lovelace', '--skip-install'];
@@ -46,16 +46,7 @@ const DYNAMIC_SINK_CONTRACT = [
 ];
 
 /** The pytest node ids the project collects, e.g. `tests/test_ledger.py::test_rescale[demo]`. */
-function collected(venv: string, project: string): string[] {
-  const ran = check(run(venvBin(venv, 'pytest'), ['--collect-only', '-q', '-p', 'no:cacheprovider'], project));
-  return ran.output.split('\n').filter((line) => line.includes('::'));
-}
 
-function assertCollects(ids: string[], file: string, tests: string[]): void {
-  for (const test of tests) {
-    assert.ok(ids.some((id) => id.startsWith(`${file}::${test}[demo`)), `${file}::${test} was not collected:\n${ids.join('\n')}`);
-  }
-}
 
 describe('e2e: projects with sinks', function () {
   this.timeout(20 * 60 * 1000);
@@ -68,13 +59,6 @@ describe('e2e: projects with sinks', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  /** Every check of the project; every sink's contract tests collected and passed. */
-  function checkProject(project: string, contract: Record<string, string[]>): void {
-    const ids = collected(venv, project);
-    for (const [file, tests] of Object.entries(contract)) assertCollects(ids, file, tests);
-    const { pytest } = runProjectChecks(venv, project);
-    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
-  }
 
   /**
    * The example's commands from the README (`bytewax.run -w 2`, then the
@@ -104,7 +88,7 @@ describe('e2e: projects with sinks', function () {
       { name: 'results', kind: 'dynamic' },
     ]);
     installProject(venv, project);
-    checkProject(project, { 'tests/test_ledger.py': PARTITIONED_SINK_CONTRACT, 'tests/test_results.py': DYNAMIC_SINK_CONTRACT });
+    checkContractProject(venv, project, { 'tests/test_ledger.py': PARTITIONED_SINK_CONTRACT, 'tests/test_results.py': DYNAMIC_SINK_CONTRACT });
     const lint = check(run('bash', [path.join(REPO_ROOT, 'scripts', 'lint-workflows.sh'), project], REPO_ROOT));
     assert.match(lint.output, /No findings to report/);
 
@@ -130,6 +114,6 @@ describe('e2e: projects with sinks', function () {
     assert.deepEqual(viaYo, readTree(path.join(work, 'twin')));
     const project = path.join(home, 'twin');
     installProject(venv, project);
-    checkProject(project, { 'tests/test_feed.py': DYNAMIC_SINK_CONTRACT, 'tests/test_archive.py': PARTITIONED_SINK_CONTRACT });
+    checkContractProject(venv, project, { 'tests/test_feed.py': DYNAMIC_SINK_CONTRACT, 'tests/test_archive.py': PARTITIONED_SINK_CONTRACT });
   });
 });

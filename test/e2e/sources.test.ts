@@ -10,24 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../helpers/paths.js';
-import { check, ensureVenv, installProject, run, runProjectChecks, venvBin } from './python.js';
+import { check, checkContractProject, ensureVenv, installProject, run, venvBin } from './python.js';
 
 const BASE = ['--yes', '--author-name', 'Ada Lovelace', '--skip-install'];
 
 /** The pytest node ids the project collects, e.g. `tests/test_orders.py::test_rescale`. */
-function collected(venv: string, project: string): string[] {
-  const ran = check(run(venvBin(venv, 'pytest'), ['--collect-only', '-q', '-p', 'no:cacheprovider'], project));
-  return ran.output.split('\n').filter((line) => line.includes('::'));
-}
 
-function assertCollects(ids: string[], file: string, tests: string[]): void {
-  for (const test of tests) {
-    assert.ok(
-      ids.some((id) => id.startsWith(`${file}::${test}`)),
-      `${file}::${test} was not collected:\n${ids.join('\n')}`,
-    );
-  }
-}
 
 const PARTITIONED_CONTRACT = [
   'test_list_parts',
@@ -75,16 +63,6 @@ describe('e2e: projects with sources', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  /**
-   * Every check of the project, after asserting that each test file collects
-   * the named contract tests; pytest must pass every test it collected.
-   */
-  function checkProject(project: string, contract: Record<string, string[]>): void {
-    const ids = collected(venv, project);
-    for (const [file, tests] of Object.entries(contract)) assertCollects(ids, file, tests);
-    const { pytest } = runProjectChecks(venv, project);
-    assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
-  }
 
   /** Generates `name` with `args`, then runs each of `later` from its `src/`. */
   function generate(name: string, args: string[], later: string[][]): string {
@@ -97,7 +75,7 @@ describe('e2e: projects with sources', function () {
 
   it('--partitioned orders, then `partitioned sensor_log` added later: every check and contract test passes', () => {
     const project = generate('logs', ['--partitioned', 'orders', '--no-ci'], [['partitioned', 'sensor_log']]);
-    checkProject(project, {
+    checkContractProject(venv, project, {
       'tests/test_orders.py': PARTITIONED_CONTRACT,
       'tests/test_sensor_log.py': PARTITIONED_CONTRACT,
     });
@@ -105,7 +83,7 @@ describe('e2e: projects with sources', function () {
 
   it('--dynamic events, then `dynamic ticks --client async` added later: every check and contract test passes', () => {
     const project = generate('feeds', ['--dynamic', 'events', '--no-ci'], [['dynamic', 'ticks', '--client', 'async']]);
-    checkProject(project, {
+    checkContractProject(venv, project, {
       'tests/test_events.py': DYNAMIC_CONTRACT,
       'tests/test_ticks.py': [...DYNAMIC_CONTRACT, ...ASYNC_CONTRACT],
     });
@@ -113,7 +91,7 @@ describe('e2e: projects with sources', function () {
 
   it('one partitioned and one dynamic source, with CI: every check passes and the workflows list both examples', () => {
     const project = generate('mixed', ['--partitioned', 'orders', '--dynamic', 'events', '--ci'], []);
-    checkProject(project, { 'tests/test_orders.py': PARTITIONED_CONTRACT, 'tests/test_events.py': DYNAMIC_CONTRACT });
+    checkContractProject(venv, project, { 'tests/test_orders.py': PARTITIONED_CONTRACT, 'tests/test_events.py': DYNAMIC_CONTRACT });
     const ci = fs.readFileSync(path.join(project, '.github', 'workflows', 'ci.yml'), 'utf8');
     assert.match(ci, /examples\.orders/);
     assert.match(ci, /examples\.events/);
