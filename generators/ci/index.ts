@@ -35,6 +35,8 @@ const CI_PARTS: SliceParts<CiContext> = {
     { template: 'dependabot.yml.ejs', target: () => '.github/dependabot.yml' },
   ],
   readme: { template: 'readme-section.md.ejs', marker: CI_MARKER },
+  // pyproject.toml: no GH100 waiver once the project has workflows.
+  changesAppFiles: true,
 };
 
 type CiAnswers = Record<never, never>;
