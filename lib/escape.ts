@@ -35,3 +35,15 @@ export function docstringParagraph(value: string): string {
   const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   return wrapAnsi(escaped, DOCSTRING_WIDTH, { hard: false, trim: true, wordWrap: true });
 }
+
+/**
+ * One line of free text as Markdown (CommonMark, MyST) that renders as
+ * written: the characters of inline markup (emphasis, code and MyST roles,
+ * links, HTML and entities) backslash-escaped wherever they are, and a start
+ * that would make the line a block (heading, list, quote, MyST comment)
+ * escaped at the start.
+ */
+export function markdownText(value: string): string {
+  const inline = value.replace(/[\\`*_{}[\]<>&~|$]/g, '\\$&');
+  return inline.replace(/^([#+\-=>%:]|\d+(?=[.)]))/, (start) => (/^\d/.test(start) ? `${start}\\` : `\\${start}`));
+}

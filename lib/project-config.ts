@@ -33,6 +33,8 @@ export interface ProjectConfig {
   license: SupportedLicense;
   python: PythonVersion;
   ci: boolean;
+  /** The Sphinx site in docs/ (the `docs` slice); false for projects recorded before it existed. */
+  docs: boolean;
   /** The year in LICENSE's copyright line; projects made before it was kept have none. */
   copyrightYear?: number;
   sources: SourceEntry[];
@@ -53,7 +55,8 @@ function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
   const fields: Record<string, z.ZodMiniType> = {};
   for (const [key, spec] of entries(table)) {
     if (!spec.store) continue;
-    fields[key] = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
+    const field = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
+    fields[key] = spec.storedOptional ? z.optional(field) : field;
   }
   return fields;
 }
@@ -61,6 +64,11 @@ function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
 const sliceName = ruledString((value) => sliceNameProblem(value));
 
 const noContext = { directoryName: '', git: () => undefined };
+
+/** The app's stored booleans that older projects may lack (`docs`). */
+const OPTIONAL_BOOLEANS = entries(appAnswers(noContext))
+  .filter(([, spec]) => spec.store && spec.storedOptional && spec.type === 'boolean')
+  .map(([key]) => key as keyof ProjectConfig);
 
 const sourceEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('partitioned'), name: sliceName, ...storedFields(partitionedAnswers()) }),
@@ -124,9 +132,12 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
       'Fix that field (or regenerate the project) and run again; nothing was written.',
     );
   }
-  // The data as the file holds it (key order included), now known to be valid.
+  // The data as the file holds it (key order included), now known to be valid;
+  // what older projects lack, as they were made: no sources, no later booleans.
   const config = stored as ProjectConfig;
-  return config.sources === undefined ? { ...config, sources: [] } : config;
+  const missing = OPTIONAL_BOOLEANS.filter((key) => config[key] === undefined);
+  if (config.sources !== undefined && missing.length === 0) return config;
+  return { ...config, ...Object.fromEntries(missing.map((key) => [key, false])), sources: config.sources ?? [] };
 }
 
 /** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */

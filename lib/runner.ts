@@ -15,6 +15,7 @@ import { createEnv } from 'yeoman-environment';
 import { UsageError, isUsageError, showValue } from './errors.js';
 import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
+import DocsGenerator from '../generators/docs/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
 import PartitionedGenerator from '../generators/partitioned/index.js';
 
@@ -29,6 +30,7 @@ export const GENERATORS = {
   partitioned: PartitionedGenerator,
   dynamic: DynamicGenerator,
   ci: CiGenerator,
+  docs: DocsGenerator,
 } as const satisfies Record<string, { help: GeneratorHelp }>;
 type GeneratorName = keyof typeof GENERATORS;
 

@@ -14,6 +14,7 @@ import {
 } from '../../lib/naming.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
 import { SUPPORTED_PYTHONS, type PythonVersion } from '../../lib/versions.js';
+import { docsAnswer } from '../docs/answers.js';
 import { type ClientKind, clientAnswer } from '../dynamic/answers.js';
 
 export type StartSource = 'none' | 'partitioned' | 'dynamic';
@@ -28,6 +29,7 @@ export interface AppAnswers {
   license: SupportedLicense;
   python: PythonVersion;
   ci: boolean;
+  docs: boolean;
   partitioned?: string;
   dynamic?: string;
   client: ClientKind;
@@ -198,6 +200,7 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       default: () => fromStore(stored?.ci) ?? { value: true },
       store: true,
     },
+    docs: docsAnswer(stored),
     git: {
       type: 'boolean',
       flag: 'git',

@@ -11,6 +11,7 @@ import { installByHand, installProject } from '../../lib/install.js';
 import { type ProjectConfig, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
 import { writeProjectConfig } from '../../lib/slice.js';
 import CiGenerator from '../ci/index.js';
+import DocsGenerator from '../docs/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
@@ -78,6 +79,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       license: answers.license,
       python: answers.python,
       ci: answers.ci,
+      docs: answers.docs,
       copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
       // The slices record their own sources as they write them.
       sources: stored?.sources ?? [],
@@ -105,6 +107,8 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       await this.composeWith({ Generator, path: this.#sibling(source.kind) }, [source.name], options);
     }
     if (this.#config.ci) await this.composeWith({ Generator: CiGenerator, path: this.#sibling('ci') }, [], composed);
+    // After the sources: it writes every source's page.
+    if (this.#config.docs) await this.composeWith({ Generator: DocsGenerator, path: this.#sibling('docs') }, [], composed);
   }
 
   writing(): void {
@@ -169,6 +173,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     const sources = [...this.#config.sources, ...this.#newSources()];
     const has = sources.map((s) => `${s.kind} source ${s.name}`);
     if (this.#config.ci) has.push('CI workflows');
+    if (this.#config.docs) has.push('a documentation site');
     const column = (command: string, note: string) => `  ${command.padEnd(44)} # ${note}`;
     const lines = [
       '',
@@ -180,6 +185,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       column('pytest', sources.length > 0 ? 'the contract tests of every source' : 'the package tests'),
       ...sources.map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
       sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
+      this.#config.docs ? column('uvx nox -s docs', 'build the documentation into docs/_build/html') : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -5,6 +5,7 @@ import type { ProjectConfig } from '../../lib/project-config.js';
 import { CI_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
 import { ACTIONS, CI_TOOLS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+import { DOCS_WORKFLOW } from '../docs/index.js';
 
 /** `owner/name` of the GitHub repository behind `origin`, if there is one. */
 function githubRepository(cwd: string): string | undefined {
@@ -21,6 +22,7 @@ interface CiContext {
   distName: string;
   pythonVersions: string[];
   sources: ProjectConfig['sources'];
+  docs: boolean;
   actions: typeof ACTIONS;
   tools: typeof PYTHON_TOOLS;
   ciTools: typeof CI_TOOLS;
@@ -33,6 +35,7 @@ const CI_PARTS: SliceParts<CiContext> = {
     { template: 'ci.yml.ejs', target: () => '.github/workflows/ci.yml' },
     { template: 'release.yml.ejs', target: () => '.github/workflows/release.yml' },
     { template: 'dependabot.yml.ejs', target: () => '.github/dependabot.yml' },
+    { ...DOCS_WORKFLOW, when: (c) => c.docs },
   ],
   readme: { template: 'readme-section.md.ejs', marker: CI_MARKER },
   // pyproject.toml: no GH100 waiver once the project has workflows.
@@ -70,6 +73,7 @@ export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
       distName: this.project.distName,
       pythonVersions: pythonRange(this.project.python),
       sources: this.project.sources,
+      docs: this.project.docs,
       actions: ACTIONS,
       tools: PYTHON_TOOLS,
       ciTools: CI_TOOLS,
