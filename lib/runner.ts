@@ -71,7 +71,7 @@ function commandFor(name: GeneratorName, invokedAs: string, declared: { _argumen
       command.addOption(new Option(`${short}--${flag} <value>`, spec.description));
     }
   }
-  const examples = help.examples.map((example) => `  ${command.name()} ${example}`).join('\n');
+  const examples = help.examples.map((example) => `  ${command.name()} ${example}`.trimEnd()).join('\n');
   command.addHelpText('after', `\nExamples:\n${examples}\n\nOther generators: ${Object.keys(GENERATORS).filter((g) => g !== name).join(', ')} (\`${invokedAs} <generator> --help\`).`);
   return command;
 }

@@ -48,7 +48,7 @@ type CiAnswers = Record<never, never>;
 export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
   static readonly help = {
     summary: 'Add GitHub Actions to the project: CI on every change, PyPI releases by trusted publishing.',
-    examples: ['ci'],
+    examples: ['', '--yes'],
   };
 
   constructor(args: string[], options: Generator['options']) {

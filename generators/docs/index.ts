@@ -48,7 +48,7 @@ const DOCS_PARTS: SliceParts<DocsContext> = {
 export default class DocsGenerator extends SliceGenerator<DocsAnswers, DocsContext> {
   static readonly help = {
     summary: 'Add a documentation site to the project: Sphinx pages per source with doctests and API reference, published to GitHub Pages.',
-    examples: ['docs'],
+    examples: ['', '--yes'],
   };
 
   constructor(args: string[], options: Generator['options']) {
