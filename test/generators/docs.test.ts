@@ -35,7 +35,7 @@ describe('docs', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('writes the Sphinx site, a page per source, the Pages workflow, and records docs', () => {
-      const added = listFiles(dir).filter((file) => !initial.has(file)).sort();
+      const added = listFiles(dir).filter((file) => !initial.has(file)).map((file) => file.split(path.sep).join('/')).sort();
       assert.deepEqual(added, ['.github/workflows/docs.yml', 'docs/conf.py', 'docs/index.md', 'docs/sources/orders.md', 'docs/sources/ticks.md']);
       assert.deepEqual(listed(dir), ['orders', 'ticks']);
       assert.equal(rc(dir)['docs'], true);
