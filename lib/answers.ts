@@ -60,6 +60,11 @@ export interface AnswerSpec<V, A> {
   readonly canonical?: (value: V) => V;
   /** Kept in `.yo-rc.json` under the answer's key. */
   readonly store?: boolean;
+  /**
+   * A stored boolean that projects recorded before it existed lack: the
+   * schema accepts its absence, and such a project reads it as false.
+   */
+  readonly storedOptional?: boolean;
 }
 
 export type AnswerTable<A> = { readonly [K in keyof A]-?: AnswerSpec<NonNullable<A[K]>, A> };

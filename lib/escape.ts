@@ -42,3 +42,15 @@ export function docstringParagraph(value: string): string {
     .map((line) => line.trim())
     .join('\n');
 }
+
+/**
+ * One line of free text as Markdown (CommonMark, MyST) that renders as
+ * written: the characters of inline markup (emphasis, code and MyST roles,
+ * links, HTML and entities) backslash-escaped wherever they are, and a start
+ * that would make the line a block (heading, list, quote, MyST comment)
+ * escaped at the start.
+ */
+export function markdownText(value: string): string {
+  const inline = value.replace(/[\\`*_{}[\]<>&~|$]/g, '\\$&');
+  return inline.replace(/^([#+\-=>%:]|\d+(?=[.)]))/, (start) => (/^\d/.test(start) ? `${start}\\` : `\\${start}`));
+}

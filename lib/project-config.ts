@@ -29,7 +29,7 @@ export interface SinkEntry {
 
 /** The app's answers kept in `.yo-rc.json` (those its table marks `store`), and the slices'. */
 export interface ProjectConfig
-  extends Pick<AppAnswers, 'distName' | 'packageName' | 'description' | 'authorName' | 'authorEmail' | 'license' | 'python' | 'ci'> {
+  extends Pick<AppAnswers, 'distName' | 'packageName' | 'description' | 'authorName' | 'authorEmail' | 'license' | 'python' | 'ci' | 'docs'> {
   generatorVersion: string;
   /** The year in LICENSE's copyright line; projects made before it was kept have none. */
   copyrightYear?: number;
@@ -52,7 +52,8 @@ function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
   const fields: Record<string, z.ZodMiniType> = {};
   for (const [key, spec] of entries(table)) {
     if (!spec.store) continue;
-    fields[key] = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
+    const field = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
+    fields[key] = spec.storedOptional ? z.optional(field) : field;
   }
   return fields;
 }
@@ -60,6 +61,11 @@ function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
 const sliceName = ruledString((value) => sliceNameProblem(value));
 
 const noContext = { directoryName: '', git: () => undefined };
+
+/** The app's stored booleans that older projects may lack (`docs`). */
+const OPTIONAL_BOOLEANS = entries(appAnswers(noContext))
+  .filter(([, spec]) => spec.store && spec.storedOptional && spec.type === 'boolean')
+  .map(([key]) => key as keyof ProjectConfig);
 
 const sourceEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('partitioned'), name: sliceName, ...storedFields(partitionedAnswers()) }),
@@ -128,9 +134,11 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
       'Fix that field (or regenerate the project) and run again; nothing was written.',
     );
   }
-  // The data as the file holds it (key order included), now known to be valid.
+  // The data as the file holds it (key order included), now known to be valid;
+  // what older projects lack, as they were made: no sources, no later booleans.
   const config = stored as ProjectConfig;
-  return { ...config, sources: config.sources ?? [], sinks: config.sinks ?? [] };
+  const missing = OPTIONAL_BOOLEANS.filter((key) => config[key] === undefined);
+  return { ...config, ...Object.fromEntries(missing.map((key) => [key, false])), sources: config.sources ?? [], sinks: config.sinks ?? [] };
 }
 
 /** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */

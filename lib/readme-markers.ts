@@ -1,6 +1,7 @@
 /** Lines of the generated README that the slices insert their sections above. */
 export const SOURCES_MARKER = '<!-- generator-bytewax-connector: sources are added above this line -->';
 export const SINKS_MARKER = '<!-- generator-bytewax-connector: sinks are added above this line -->';
+export const DOCS_MARKER = '<!-- generator-bytewax-connector: the docs section is added above this line -->';
 export const CI_MARKER = '<!-- generator-bytewax-connector: the CI section is added above this line -->';
 export const NO_SOURCES_YET =
   '_No sources yet._ Add one with `yo bytewax-connector:partitioned <name>` (a source with ' +

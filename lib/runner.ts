@@ -15,6 +15,7 @@ import { createEnv } from 'yeoman-environment';
 import { UsageError, isUsageError, showValue } from './errors.js';
 import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
+import DocsGenerator from '../generators/docs/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
 import PartitionedGenerator from '../generators/partitioned/index.js';
 import SinkGenerator from '../generators/sink/index.js';
@@ -31,6 +32,7 @@ export const GENERATORS = {
   dynamic: DynamicGenerator,
   sink: SinkGenerator,
   ci: CiGenerator,
+  docs: DocsGenerator,
 } as const satisfies Record<string, { help: GeneratorHelp }>;
 type GeneratorName = keyof typeof GENERATORS;
 
@@ -71,7 +73,7 @@ function commandFor(name: GeneratorName, invokedAs: string, declared: { _argumen
       command.addOption(new Option(`${short}--${flag} <value>`, spec.description));
     }
   }
-  const examples = help.examples.map((example) => `  ${command.name()} ${example}`).join('\n');
+  const examples = help.examples.map((example) => `  ${command.name()} ${example}`.trimEnd()).join('\n');
   command.addHelpText('after', `\nExamples:\n${examples}\n\nOther generators: ${Object.keys(GENERATORS).filter((g) => g !== name).join(', ')} (\`${invokedAs} <generator> --help\`).`);
   return command;
 }

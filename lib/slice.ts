@@ -1,6 +1,6 @@
 /**
  * The base of every generator that adds one slice to an existing project
- * (`partitioned`, `dynamic`, `sink`, `ci`): find the project from any folder in it,
+ * (`partitioned`, `dynamic`, `sink`, `ci`, `docs`): find the project from any folder in it,
  * read and check its `.yo-rc.json`, ask for the slice's answers, write its
  * files table, add its section to the README and its names to the package,
  * and record it. The app composes the same generators for what it starts with.
@@ -17,6 +17,7 @@ import { addExports, insertSection, naturalCompare } from './project-edits.js';
 import { CONFIG_FILE, type ProjectConfig, findProjectRoot, parseProjectConfig, readProjectConfig } from './project-config.js';
 import { APP_FILES, appTemplateContext } from '../generators/app/files.js';
 import { CI_WORKFLOW, refreshCiBlocks } from '../generators/ci/blocks.js';
+import { DOCS_INDEX, type DocsPage, refreshDocsIndex } from '../generators/docs/pages.js';
 
 type Options = Generator['options'];
 
@@ -33,6 +34,11 @@ export interface SliceParts<C> {
   readonly changesAppFiles?: boolean;
   /** A source or sink: the first pair of them in a project gets the pipeline example. */
   readonly pipeline?: boolean;
+  /**
+   * The slice's page of the docs site (`generatorsDir`: where each generator's
+   * folder is), written when the project has docs and listed in docs/index.md.
+   */
+  readonly docsPage?: (context: C, generatorsDir: string) => DocsPage;
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -93,6 +99,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     if (parts.readme) this.#addReadmeSection(parts.readme, context);
     const recorded = this.record(this.project);
     if (parts.inCi && recorded.ci) this.#refreshCi(recorded);
+    if (parts.docsPage && recorded.docs) this.#addDocsPage(parts.docsPage(context, this.generatorsDir), recorded);
     if (parts.changesAppFiles) this.#refreshAppFiles(this.project, recorded);
     if (parts.pipeline) this.#writePipeline(recorded);
     writeProjectConfig(this, this.root, recorded);
@@ -158,6 +165,33 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     const back = path.relative(this.env.cwd, this.root);
     const cd = back === '' ? [] : [`  cd ${back}`];
     this.log(['', added, 'Try it:', ...cd, ...commands.map((command) => `  ${command}`), ''].join('\n'));
+  }
+
+  /** Where the built generators are, each in its folder with its templates. */
+  protected get generatorsDir(): string {
+    return path.join(path.dirname(this.resolved), '..');
+  }
+
+  /**
+   * Writes the slice's page of the docs site and rewrites the list of pages
+   * in docs/index.md, when there is an index: in a new project the docs
+   * slice, composed after the sources, writes the index and every page.
+   */
+  #addDocsPage(page: DocsPage, project: ProjectConfig): void {
+    this.fs.write(path.join(this.root, page.target), page.text);
+    const indexPath = path.join(this.root, DOCS_INDEX);
+    const index = this.fs.read(indexPath, { defaults: '' }) ?? '';
+    if (index === '') return;
+    const refreshed = refreshDocsIndex(index, this.generatorsDir, project);
+    if (refreshed === undefined) {
+      const entry = page.target.replace(/^docs\//, '').replace(/\.md$/, '');
+      this.log(
+        `${DOCS_INDEX} no longer has the marker lines of its list of pages, so it was left as it is: ` +
+          `add ${entry} to a toctree there by hand.`,
+      );
+      return;
+    }
+    if (refreshed !== index) this.writeDeliberately(indexPath, refreshed);
   }
 
   /** Rewrites ci.yml's generated blocks for the project as it now is, if the project has a ci.yml. */

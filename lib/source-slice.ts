@@ -11,15 +11,10 @@ import type { ProjectConfig, SourceEntry } from './project-config.js';
 import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
 import { SliceGenerator, type SliceParts } from './slice.js';
 import { slicesOf } from './slices.js';
+import { type SourceContext, sourceContext } from './source-context.js';
+import { sourcePage, sourcePageTarget } from '../generators/docs/pages.js';
 
-export interface SourceContext {
-  kind: SourceEntry['kind'];
-  sourceName: string;
-  className: string;
-  packageName: string;
-  distName: string;
-  client?: string;
-}
+export type { SourceContext } from './source-context.js';
 
 const SOURCE_PARTS: SliceParts<SourceContext> = {
   files: [
@@ -39,6 +34,7 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
   readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
   inCi: true,
   pipeline: true,
+  docsPage: sourcePage,
 };
 
 export abstract class SourceSliceGenerator<A extends { name: string }> extends SliceGenerator<A, SourceContext> {
@@ -50,9 +46,8 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
       taken: slicesOf(project),
       existingFiles: (name) => {
         const context = { kind: this.kind, sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
-        return SOURCE_PARTS.files
-          .filter((spec) => spec.mode !== 'once')
-          .map((spec) => spec.target(context))
+        const pages = project.docs ? [sourcePageTarget(name)] : [];
+        return [...SOURCE_PARTS.files.filter((spec) => spec.mode !== 'once').map((spec) => spec.target(context)), ...pages]
           .filter((file) => fs.existsSync(path.join(this.root, file)));
       },
     });
@@ -66,15 +61,7 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
   }
 
   protected override templateContext(): SourceContext {
-    const entry = this.entry();
-    return {
-      kind: entry.kind,
-      sourceName: entry.name,
-      className: classStem(entry.name),
-      packageName: this.project.packageName,
-      distName: this.project.distName,
-      ...('client' in entry ? { client: entry.client } : {}),
-    };
+    return sourceContext(this.project, this.entry());
   }
 
   protected override record(project: ProjectConfig): ProjectConfig {

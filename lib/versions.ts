@@ -15,7 +15,11 @@ export const PYTHON_TOOLS = {
   hatchling: '1.27',
   hatchVcs: '0.4',
   build: '1.2',
+  /** The Sphinx theme of the `docs` group. */
+  furo: '2024.8.6',
   mypy: '1.18',
+  /** Markdown pages for Sphinx; 4.0 is the newest line that still runs on Python 3.10. */
+  mystParser: '4.0',
   nox: '2025.2.9',
   packaging: '24.0',
   /** The first pip that installs dependency groups (`--group`, PEP 735). */
@@ -24,6 +28,8 @@ export const PYTHON_TOOLS = {
   pytest: '8.3',
   pytestTimeout: '2.3',
   ruff: '0.14',
+  /** 8.1 is the newest line that still runs on Python 3.10 (9.x needs 3.11). */
+  sphinx: '8.1',
   twine: '6.1',
 } as const;
 
@@ -37,6 +43,18 @@ export const DEV_GROUP = [
   `pytest-timeout>=${PYTHON_TOOLS.pytestTimeout}`,
   `ruff>=${PYTHON_TOOLS.ruff}`,
   `twine>=${PYTHON_TOOLS.twine}`,
+] as const;
+
+/**
+ * The generated project's `docs` dependency group (with the `docs` slice):
+ * Sphinx with Markdown pages, autodoc with napoleon (Google docstrings) and
+ * doctest from Sphinx itself, and the theme. Lower bounds only, so uv and
+ * pip pick Sphinx 8.1 on Python 3.10 and the newest on 3.11 and up.
+ */
+export const DOCS_GROUP = [
+  `furo>=${PYTHON_TOOLS.furo}`,
+  `myst-parser>=${PYTHON_TOOLS.mystParser}`,
+  `sphinx>=${PYTHON_TOOLS.sphinx}`,
 ] as const;
 
 /** Tools the generated CI installs by itself, pinned exactly. */
@@ -79,4 +97,6 @@ export const ACTIONS = {
   uploadArtifact: { uses: 'actions/upload-artifact', sha: '043fb46d1a93c77aae656e7c1c64a875d1fc6a0a', version: 'v7.0.1' },
   downloadArtifact: { uses: 'actions/download-artifact', sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', version: 'v8.0.1' },
   pypiPublish: { uses: 'pypa/gh-action-pypi-publish', sha: 'dc37677b2e1c63e2034f94d8a5b11f265b73ba33', version: 'v1.14.2' },
+  uploadPagesArtifact: { uses: 'actions/upload-pages-artifact', sha: 'fc324d3547104276b827a68afc52ff2a11cc49c9', version: 'v5.0.0' },
+  deployPages: { uses: 'actions/deploy-pages', sha: '368f82528645a54fb793d4d04e342629a3f51346', version: 'v5.0.1' },
 } as const satisfies Readonly<Record<string, ActionPin>>;

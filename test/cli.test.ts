@@ -94,9 +94,9 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.match(stdout, /\[name\]/);
   });
 
-  for (const sub of ['partitioned', 'dynamic', 'sink', 'ci']) {
+  for (const sub of ['partitioned', 'dynamic', 'sink', 'ci', 'docs']) {
     it(`${sub} outside a generated project fails clearly and writes nothing`, () => {
-      const args = sub === 'ci' ? [sub, '--yes'] : [sub, 'orders', '--yes'];
+      const args = sub === 'ci' || sub === 'docs' ? [sub, '--yes'] : [sub, 'orders', '--yes'];
       const { status, stderr } = runCli(args, work);
       assert.equal(status, 1);
       assert.match(stderr, /No generated project here/);
@@ -105,7 +105,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
   }
 
   it('generates a project with --yes and reports the next steps', () => {
-    const { status, stderr } = runCli(['made', '--yes', '--author-name', 'A', '--skip-install', '--no-ci'], work);
+    const { status, stderr } = runCli(['made', '--yes', '--author-name', 'A', '--skip-install', '--no-ci', '--no-docs'], work);
     assert.equal(status, 0, stderr);
     assert.ok(fs.existsSync(path.join(work, 'made', 'pyproject.toml')));
     // Yeoman logs to stderr, keeping stdout for data.

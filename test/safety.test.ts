@@ -198,7 +198,11 @@ describe('safety', () => {
       const pyproject = fs.readFileSync(path.join(project, 'pyproject.toml'), 'utf8');
       assert.match(pyproject, /description = "Reads orders\."/);
       const asked = context.askedQuestions.filter((q) => q.name === 'overwrite');
-      assert.equal(asked.length, 1, 'only pyproject.toml changed');
+      // The two files that show the description: the metadata and the docs' front page.
+      const after = readTree(project);
+      const changed = [...after.keys()].filter((file) => file !== '.yo-rc.json' && after.get(file) !== before.get(file));
+      assert.deepEqual(changed.sort(), ['docs/index.md', 'pyproject.toml']);
+      assert.equal(asked.length, changed.length, 'asked about each changed file');
       assert.equal(fs.readFileSync(path.join(project, '.github/workflows/ci.yml'), 'utf8'), before.get('.github/workflows/ci.yml'));
       fs.rmSync(project, { recursive: true, force: true });
     });

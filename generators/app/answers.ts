@@ -15,6 +15,7 @@ import {
 import type { ProjectConfig } from '../../lib/project-config.js';
 import { slicesOf } from '../../lib/slices.js';
 import { SUPPORTED_PYTHONS, type PythonVersion } from '../../lib/versions.js';
+import { docsAnswer } from '../docs/answers.js';
 import { type ClientKind, clientAnswer } from '../dynamic/answers.js';
 import { type SinkKind, sinkKindAnswer } from '../sink/answers.js';
 
@@ -31,6 +32,7 @@ export interface AppAnswers {
   license: SupportedLicense;
   python: PythonVersion;
   ci: boolean;
+  docs: boolean;
   partitioned?: string;
   dynamic?: string;
   client: ClientKind;
@@ -247,6 +249,7 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       default: () => fromStore(stored?.ci) ?? { value: true },
       store: true,
     },
+    docs: docsAnswer(stored),
     git: {
       type: 'boolean',
       flag: 'git',

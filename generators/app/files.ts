@@ -2,8 +2,8 @@ import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/
 import type { FilesTable } from '../../lib/files.js';
 import { spdxExpression } from '../../lib/licenses.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
-import { CI_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
-import { BYTEWAX_REQUIREMENT, DEV_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+import { CI_MARKER, DOCS_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
+import { BYTEWAX_REQUIREMENT, DEV_GROUP, DOCS_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 
 /** What the app's templates see: the project's answers and what derives from them. */
 export interface AppTemplateContext extends ProjectConfig {
@@ -12,6 +12,8 @@ export interface AppTemplateContext extends ProjectConfig {
   bytewaxRequirement: string;
   tools: Record<string, string>;
   devGroup: readonly string[];
+  /** The `docs` group, rendered when the project has docs. */
+  docsGroup: readonly string[];
   hooks: Record<string, { repo: string; rev: string }>;
   /** The description, escaped and wrapped for the package docstring. */
   docstringBody: string;
@@ -20,6 +22,7 @@ export interface AppTemplateContext extends ProjectConfig {
   noSinksYet: string;
   sinksMarker: string;
   ciMarker: string;
+  docsMarker: string;
   year: number;
   toml: (value: string) => string;
   yamlString: (value: string) => string;
@@ -50,6 +53,7 @@ export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
     bytewaxRequirement: BYTEWAX_REQUIREMENT,
     tools: PYTHON_TOOLS,
     devGroup: DEV_GROUP,
+    docsGroup: DOCS_GROUP,
     hooks: PRE_COMMIT_HOOKS,
     // A lead-in keeps the first body line from reading as a docstring
     // section header ("Note", "Examples") to pydocstyle.
@@ -59,6 +63,7 @@ export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
     noSinksYet: NO_SINKS_YET,
     sinksMarker: SINKS_MARKER,
     ciMarker: CI_MARKER,
+    docsMarker: DOCS_MARKER,
     // The year the project was created, so a later run writes the same LICENSE.
     year: config.copyrightYear ?? new Date().getFullYear(),
     toml: tomlString,

@@ -11,6 +11,7 @@ import { installByHand, installProject } from '../../lib/install.js';
 import { type ProjectConfig, type SinkEntry, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
 import { writeProjectConfig } from '../../lib/slice.js';
 import CiGenerator from '../ci/index.js';
+import DocsGenerator from '../docs/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
 import SinkGenerator from '../sink/index.js';
@@ -82,6 +83,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       license: answers.license,
       python: answers.python,
       ci: answers.ci,
+      docs: answers.docs,
       copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
       // The slices record their own sources and sinks as they write them.
       sources: stored?.sources ?? [],
@@ -124,6 +126,8 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       await this.composeWith({ Generator: SinkGenerator, path: this.#sibling('sink') }, [sink.name], options);
     }
     if (this.#config.ci) await this.composeWith({ Generator: CiGenerator, path: this.#sibling('ci') }, [], composed);
+    // After the sources: it writes every source's page.
+    if (this.#config.docs) await this.composeWith({ Generator: DocsGenerator, path: this.#sibling('docs') }, [], composed);
   }
 
   writing(): void {
@@ -189,6 +193,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     const sinks = [...this.#config.sinks, ...this.#newSinks()];
     const has = [...sources.map((s) => `${s.kind} source ${s.name}`), ...sinks.map((s) => `${s.kind} sink ${s.name}`)];
     if (this.#config.ci) has.push('CI workflows');
+    if (this.#config.docs) has.push('a documentation site');
     const column = (command: string, note: string) => `  ${command.padEnd(44)} # ${note}`;
     const lines = [
       '',
@@ -201,6 +206,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       ...[...sources, ...sinks].map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
       sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
       sinks.length === 0 ? column(`${this.commandFor('sink')} <name>`, 'add a sink') : undefined,
+      this.#config.docs ? column('uvx nox -s docs', 'build the documentation into docs/_build/html') : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { renderTemplate } from '../../lib/files.js';
+import { blockName, replaceBlock } from '../../lib/marked-blocks.js';
 import type { ProjectConfig } from '../../lib/project-config.js';
 
 export const CI_WORKFLOW = '.github/workflows/ci.yml';
@@ -24,18 +25,13 @@ export interface CiBlockContext {
  * `templatesDir`), or the names of the blocks whose markers are gone.
  */
 export function refreshCiBlocks(workflow: string, templatesDir: string, context: CiBlockContext): string | { missing: string[] } {
-  let lines = workflow.split('\n');
+  let text = workflow;
   const missing: string[] = [];
   for (const template of BLOCKS) {
-    const block = renderTemplate(path.join(templatesDir, template), context).replace(/\n$/, '').split('\n');
-    const [startMarker, endMarker] = [block[0]!.trim(), block[block.length - 1]!.trim()];
-    const start = lines.findIndex((line) => line.trim() === startMarker);
-    const end = lines.findIndex((line, i) => i > start && line.trim() === endMarker);
-    if (!startMarker.startsWith(MARKER) || start === -1 || end === -1) {
-      missing.push(startMarker.slice(MARKER.length));
-      continue;
-    }
-    lines = [...lines.slice(0, start), ...block, ...lines.slice(end + 1)];
+    const block = renderTemplate(path.join(templatesDir, template), context);
+    const replaced = replaceBlock(text, block, MARKER);
+    if (replaced === undefined) missing.push(blockName(block, MARKER));
+    else text = replaced;
   }
-  return missing.length > 0 ? { missing } : lines.join('\n');
+  return missing.length > 0 ? { missing } : text;
 }

@@ -5,6 +5,7 @@ import type { ProjectConfig } from '../../lib/project-config.js';
 import { CI_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
 import { ACTIONS, CI_TOOLS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+import { DOCS_WORKFLOW } from '../docs/index.js';
 
 /** `owner/name` of the GitHub repository behind `origin`, if there is one. */
 function githubRepository(cwd: string): string | undefined {
@@ -22,6 +23,7 @@ interface CiContext {
   pythonVersions: string[];
   sources: ProjectConfig['sources'];
   sinks: ProjectConfig['sinks'];
+  docs: boolean;
   actions: typeof ACTIONS;
   tools: typeof PYTHON_TOOLS;
   ciTools: typeof CI_TOOLS;
@@ -34,9 +36,10 @@ const CI_PARTS: SliceParts<CiContext> = {
     { template: 'ci.yml.ejs', target: () => '.github/workflows/ci.yml' },
     { template: 'release.yml.ejs', target: () => '.github/workflows/release.yml' },
     { template: 'dependabot.yml.ejs', target: () => '.github/dependabot.yml' },
+    { ...DOCS_WORKFLOW, when: (c) => c.docs },
   ],
   readme: { template: 'readme-section.md.ejs', marker: CI_MARKER },
-  // pyproject.toml waives sp-repo-review's GitHub Actions check without them.
+  // pyproject.toml: no GH100 waiver once the project has workflows.
   changesAppFiles: true,
 };
 
@@ -46,7 +49,7 @@ type CiAnswers = Record<never, never>;
 export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
   static readonly help = {
     summary: 'Add GitHub Actions to the project: CI on every change, PyPI releases by trusted publishing.',
-    examples: ['ci'],
+    examples: ['', '--yes'],
   };
 
   constructor(args: string[], options: Generator['options']) {
@@ -72,6 +75,7 @@ export default class CiGenerator extends SliceGenerator<CiAnswers, CiContext> {
       pythonVersions: pythonRange(this.project.python),
       sources: this.project.sources,
       sinks: this.project.sinks,
+      docs: this.project.docs,
       actions: ACTIONS,
       tools: PYTHON_TOOLS,
       ciTools: CI_TOOLS,

@@ -1,4 +1,6 @@
 import type { FilesTable } from '../../lib/files.js';
+import { classStem } from '../../lib/naming.js';
+import type { ProjectConfig, SinkEntry } from '../../lib/project-config.js';
 import type { SinkKind } from './answers.js';
 
 /** What the sink templates see. */
@@ -8,6 +10,17 @@ export interface SinkContext {
   packageName: string;
   distName: string;
   kind: SinkKind;
+}
+
+/** The context of one sink of `project`. */
+export function sinkContext(project: Pick<ProjectConfig, 'packageName' | 'distName'>, entry: SinkEntry): SinkContext {
+  return {
+    sinkName: entry.name,
+    className: classStem(entry.name),
+    packageName: project.packageName,
+    distName: project.distName,
+    kind: entry.kind,
+  };
 }
 
 /**

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { AnswerTable } from '../../lib/answers.js';
-import { classStem } from '../../lib/naming.js';
 import type { ProjectConfig, SinkEntry } from '../../lib/project-config.js';
 import { NO_SINKS_YET, SINKS_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
 import { slicesOf } from '../../lib/slices.js';
 import { type SinkAnswers, sinkAnswers } from './answers.js';
-import { SINK_FILES, type SinkContext, ownFiles } from './files.js';
+import { sinkPage, sinkPageTarget } from '../docs/pages.js';
+import { SINK_FILES, type SinkContext, ownFiles, sinkContext } from './files.js';
 
 const SINK_PARTS: SliceParts<SinkContext> = {
   files: SINK_FILES,
@@ -17,6 +17,7 @@ const SINK_PARTS: SliceParts<SinkContext> = {
   readme: { template: (c) => `${c.kind}/readme-section.md.ejs`, marker: SINKS_MARKER, placeholder: NO_SINKS_YET },
   inCi: true,
   pipeline: true,
+  docsPage: sinkPage,
 };
 
 /**
@@ -38,8 +39,12 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
     return sinkAnswers({
       packageName: project.packageName,
       taken: slicesOf(project),
-      existingFiles: (name) =>
-        ownFiles(this.#context(project, { name, kind: 'dynamic' })).filter((file) => fs.existsSync(path.join(this.root, file))),
+      existingFiles: (name) => {
+        const pages = project.docs ? [sinkPageTarget(name)] : [];
+        return [...ownFiles(sinkContext(project, { name, kind: 'dynamic' })), ...pages].filter((file) =>
+          fs.existsSync(path.join(this.root, file)),
+        );
+      },
     });
   }
 
@@ -48,7 +53,7 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
   }
 
   protected override templateContext(): SinkContext {
-    return this.#context(this.project, this.#entry());
+    return sinkContext(this.project, this.#entry());
   }
 
   protected override record(project: ProjectConfig): ProjectConfig {
@@ -59,15 +64,6 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
     return { name: this.answers.name, kind: this.answers.kind };
   }
 
-  #context(project: ProjectConfig, entry: SinkEntry): SinkContext {
-    return {
-      sinkName: entry.name,
-      className: classStem(entry.name),
-      packageName: project.packageName,
-      distName: project.distName,
-      kind: entry.kind,
-    };
-  }
 
   end(): void {
     if (!this.isRoot) return;
@@ -79,5 +75,4 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
       [`python -m bytewax.run examples.${name}:flow -w 2`, `python -m examples.${name}`, `pytest tests/test_${name}.py`],
     );
   }
-
 }

@@ -43,9 +43,11 @@ describe('e2e: app', function () {
       const viaUv = check(run(...isolated('uv', ['run', '--frozen', 'pytest', '-q', '-p', 'no:cacheprovider']), project));
       assert.match(viaUv.output, /\b[1-9]\d* passed\b/);
     }
-    // The project's task runner: lint and build sessions in fresh venvs.
-    const nox = check(run(venvBin(ensureVenv(), 'nox'), ['-s', 'lint', 'build'], project));
-    assert.match(nox.output, /Session lint was successful[^]*Session build was successful/);
+    // The project's task runner: lint, build and docs (a strict Sphinx build and
+    // the pages' doctests) sessions in fresh venvs.
+    const nox = check(run(venvBin(ensureVenv(), 'nox'), ['-s', 'lint', 'build', 'docs'], project));
+    assert.match(nox.output, /Session lint was successful[^]*Session build was successful[^]*Session docs was successful/);
+    assert.match(nox.output, /sphinx-build --fail-on-warning -d docs\/_build\/doctrees -b doctest docs docs\/_build\/doctest/);
   });
 
   it('`yo bytewax-connector[:sub]` and the runner write the same project for the same answers', () => {

@@ -1,25 +1,28 @@
 /**
  * The Python side of the end-to-end tests: one virtualenv from PyPI, cached in
  * the git-ignored `.cache/e2e/`, into which each generated project is
- * installed (`pip install -e . --group dev`) before its own checks run. Installs go
+ * installed (`pip install -e . --group dev`) before its own checks run; it
+ * has the `docs` group too, for the strict docs builds. Installs go
  * through uv when it is on PATH (`.ci/run` puts it there), else pip.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findPython } from '../../lib/install.js';
-import { BYTEWAX_REQUIREMENT, DEV_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS } from '../../lib/versions.js';
+import { BYTEWAX_REQUIREMENT, DEV_GROUP, DOCS_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS } from '../../lib/versions.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const CACHE = path.join(REPO_ROOT, '.cache', 'e2e');
 export const VENV = path.join(CACHE, 'venv');
 export const venvBin = (venv: string, tool: string): string => path.join(venv, 'bin', tool);
 
-/** What the cached venv holds: the dev group, the build backend and the validators. */
+/** What the cached venv holds: the dev and docs groups, the build backend and the validators. */
 const REQUIREMENTS = [
   BYTEWAX_REQUIREMENT,
   ...DEV_GROUP,
+  ...DOCS_GROUP,
   `pip>=${PYTHON_TOOLS.pip}`,
   `hatchling>=${PYTHON_TOOLS.hatchling}`,
   `hatch-vcs>=${PYTHON_TOOLS.hatchVcs}`,
@@ -178,4 +181,16 @@ export function checkContractProject(venv: string, project: string, contract: Re
   }
   const { pytest } = runProjectChecks(venv, project);
   assert.match(pytest, new RegExp(`\\b${ids.length} passed\\b`));
+}
+
+/**
+ * The docs build of a generated project, as its nox session and docs.yml run
+ * it: HTML, then the pages' doctests, each with --fail-on-warning. Output goes
+ * to a fresh folder outside the project. Returns both builds' output.
+ */
+export function buildDocs(venv: string, projectDir: string): { html: string; doctest: string; out: string } {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-docs-build-'));
+  const sphinx = (builder: string) =>
+    check(run(venvBin(venv, 'sphinx-build'), ['--fail-on-warning', '-d', path.join(out, 'doctrees'), '-b', builder, 'docs', path.join(out, builder)], projectDir)).output;
+  return { html: sphinx('html'), doctest: sphinx('doctest'), out };
 }

@@ -84,6 +84,7 @@ describe('app', () => {
         license: 'MIT',
         python: '3.11',
         ci: false,
+        docs: true,
         copyrightYear: new Date().getFullYear(),
         sources: [],
         sinks: [],
@@ -188,6 +189,7 @@ describe('app', () => {
       assert.equal(rc.license, 'Apache-2.0');
       assert.equal(rc.python, '3.10');
       assert.equal(rc.ci, true);
+      assert.equal(rc.docs, true);
       assert.equal(rc.description, 'A Bytewax connector.');
     });
   });

@@ -104,6 +104,7 @@ export interface ValidAnswers {
   license?: string;
   python?: string;
   ci?: boolean;
+  docs?: boolean;
   sources: SourceAnswer[];
   sinks?: SinkAnswer[];
 }
@@ -127,6 +128,7 @@ export const validAnswers: fc.Arbitrary<ValidAnswers> = fc
       license: fc.constantFrom('Apache-2.0', 'MIT', 'BSD-3-Clause', 'Proprietary', 'mit'),
       python: fc.constantFrom('3.10', '3.11', '3.12'),
       ci: fc.boolean(),
+      docs: fc.boolean(),
       sources: fc.array(source, { maxLength: 3 }),
       sinks: fc.array(sink, { maxLength: 3 }),
     },
@@ -158,6 +160,7 @@ export function commandLines(directory: string, answers: ValidAnswers): string[]
     ...flag('python', answers.python),
   );
   if (answers.ci !== undefined) app.push(answers.ci ? '--ci' : '--no-ci');
+  if (answers.docs !== undefined) app.push(answers.docs ? '--docs' : '--no-docs');
   const later: string[][] = [];
   const firstOf = new Set<string>();
   for (const s of answers.sources) {

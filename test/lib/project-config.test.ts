@@ -11,6 +11,7 @@ const VALID = {
   license: 'MIT',
   python: '3.11',
   ci: true,
+  docs: true,
   sources: [{ name: 'orders', kind: 'partitioned' }, { name: 'ticks', kind: 'dynamic', client: 'async' }],
   sinks: [{ name: 'ledger', kind: 'partitioned' }, { name: 'results', kind: 'dynamic' }],
 };
@@ -30,10 +31,18 @@ describe('lib/project-config', () => {
     assert.deepEqual(parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': older }), VALID_WITHOUT_SINKS);
   });
 
+  it('reads a project recorded before the docs answer existed as one without docs', () => {
+    const { docs: _, ...older } = VALID;
+    const config = parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': older });
+    assert.equal(config.docs, false);
+    assert.deepEqual(config, { ...older, docs: false });
+  });
+
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a path as package', { packageName: '../../../x' }, /generator-bytewax-connector\.packageName is "\.\.\/\.\.\/\.\.\/x", which is not a valid import package/],
     ['a newline in the package', { packageName: 'shop\n      - run: curl evil' }, /packageName is "shop\\u\{a\}/],
     ['a wrong type', { ci: 'yes' }, /generator-bytewax-connector\.ci is a string \("yes"\), not true or false\./],
+    ['a wrong type for docs', { docs: 'no' }, /generator-bytewax-connector\.docs is a string \("no"\), not true or false\./],
     ['a missing field', { distName: undefined }, /generator-bytewax-connector\.distName is missing\./],
     ['an unknown kind', { sources: [{ name: 'x', kind: 'sideways' }] }, /generator-bytewax-connector\.sources\[0\]\.kind has an unknown kind: use one of partitioned, dynamic\./],
     ['a path as source name', { sources: [{ name: '../../escape', kind: 'partitioned' }] }, /sources\[0\]\.name is "\.\.\/\.\.\/escape", which is not a valid name/],

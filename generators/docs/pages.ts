@@ -1,0 +1,72 @@
+/**
+ * The parts of the docs site that follow the project. Each source has a page,
+ * `docs/sources/<name>.md` (each sink `docs/sinks/<name>.md`): its README section (rendered from its generator's
+ * own readme-section template with the same context, so the two never need
+ * editing twice), a doctest that reads its demo upstream, its example and its
+ * API reference. `docs/index.md` lists the pages in a block between two
+ * marker comments, rendered from `.yo-rc.json` by the partial that
+ * index.md.ejs includes. The docs slice writes both for every source; a
+ * source added later writes its own page and rewrites the block, nothing else.
+ */
+import path from 'node:path';
+import { renderTemplate } from '../../lib/files.js';
+import { replaceBlock } from '../../lib/marked-blocks.js';
+import type { ProjectConfig, SourceEntry } from '../../lib/project-config.js';
+import type { SourceContext } from '../../lib/source-context.js';
+import type { SinkContext } from '../sink/files.js';
+
+export const DOCS_INDEX = 'docs/index.md';
+
+/** A MyST comment line: the index's block markers start with it. */
+const MARKER = '% generator-bytewax-connector: ';
+
+/** A file of the docs site and its text. */
+export interface DocsPage {
+  target: string;
+  text: string;
+}
+
+/** What the doctest of a source's page needs of its kind's demo upstream. */
+const TRY_IT: Record<SourceEntry['kind'], { upstream: string; options: string; first: string }> = {
+  partitioned: { upstream: 'example_log', options: ', stop_at_end=True', first: "partition='part-0', offset=0, value='part-0 #0'" },
+  dynamic: { upstream: 'example_backend', options: '', first: "shard='shard-0', offset=0, value='shard-0 #0'" },
+};
+
+/** Where a source's page is. */
+export function sourcePageTarget(name: string): string {
+  return `docs/sources/${name}.md`;
+}
+
+/** A README section as a page: its heading, whatever its level, becomes the title. */
+function asPage(section: string): string {
+  return section.trim().replace(/^#{1,6} /, '# ');
+}
+
+/** A source's page (`generatorsDir`: where each generator's folder, with its templates, is). */
+export function sourcePage(context: SourceContext, generatorsDir: string): DocsPage {
+  const section = renderTemplate(path.join(generatorsDir, context.kind, 'templates', 'readme-section.md.ejs'), context);
+  const text = renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'source-page.md.ejs'), {
+    ...context,
+    section: asPage(section),
+    tryIt: TRY_IT[context.kind],
+  });
+  return { target: sourcePageTarget(context.sourceName), text };
+}
+
+/** Where a sink's page is. */
+export function sinkPageTarget(name: string): string {
+  return `docs/sinks/${name}.md`;
+}
+
+/** A sink's page: its README section, a doctest that writes its demo items, its example and its API. */
+export function sinkPage(context: SinkContext, generatorsDir: string): DocsPage {
+  const section = renderTemplate(path.join(generatorsDir, 'sink', 'templates', context.kind, 'readme-section.md.ejs'), context);
+  const text = renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'sink-page.md.ejs'), { ...context, section: asPage(section) });
+  return { target: sinkPageTarget(context.sinkName), text };
+}
+
+/** `index` (docs/index.md) with its list of pages rendered for `project`, or undefined when its markers are gone. */
+export function refreshDocsIndex(index: string, generatorsDir: string, project: Pick<ProjectConfig, 'sources' | 'sinks'>): string | undefined {
+  const block = renderTemplate(path.join(generatorsDir, 'docs', 'templates', '_pages.md.ejs'), { sources: project.sources, sinks: project.sinks });
+  return replaceBlock(index, block, MARKER);
+}
