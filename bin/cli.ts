@@ -1,9 +1,9 @@
-#!/usr/bin/env node
 /**
  * `npx generator-bytewax-connector [generator] [args] [options]` (see
  * lib/runner.ts). The build bundles this file with everything it imports into
- * dist/runner.js for start-up time, loaded by the small bin dist/cli.js; the
- * generators' templates stay beside their built files in dist/generators/.
+ * dist/runner.cjs for start-up time, loaded and called by the small bin
+ * dist/cli.js; the generators' templates stay beside their built files in
+ * dist/generators/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +19,13 @@ function invokedAs(): string {
   return `node ${relative.startsWith('..') ? script : relative}`;
 }
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  cwd: process.cwd(),
-  distDir: path.dirname(fileURLToPath(import.meta.url)),
-  invokedAs: invokedAs(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-});
+/** Runs the command line; resolves to the exit status. */
+export function main(): Promise<number> {
+  return runCli(process.argv.slice(2), {
+    cwd: process.cwd(),
+    distDir: path.dirname(fileURLToPath(import.meta.url)),
+    invokedAs: invokedAs(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}

@@ -3,7 +3,8 @@
 // the runner into one file: loading yeoman-environment's ~900 modules one by
 // one is most of a run's start-up time.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -80,43 +81,27 @@ function splitAtLastNodeModules(file) {
 }
 await build({
   entryPoints: [path.join(dist, 'bin', 'cli.js')],
-  outfile: path.join(dist, 'runner.js'),
+  outfile: path.join(dist, 'runner.cjs'),
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS, so that the bin can compile it as one script with V8's code
+  // cache (bin/loader.ts); its modules' import.meta.url is the bundle's URL.
+  format: 'cjs',
   target: 'node20',
   plugins: [unusedModules, vendorModuleUrls],
-  // CommonJS dependencies inside an ES module bundle still expect these.
-  banner: {
-    js: [
-      "import { createRequire as __bundleRequire } from 'node:module';",
-      "import { fileURLToPath as __bundleFileURLToPath } from 'node:url';",
-      'const require = __bundleRequire(import.meta.url);',
-      'const __bundleFilename = __bundleFileURLToPath(import.meta.url);',
-      "const __bundleDirname = __bundleFilename.slice(0, __bundleFilename.lastIndexOf('/'));",
-    ].join('\n'),
-  },
-  define: { __filename: '__bundleFilename', __dirname: '__bundleDirname' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__bundleUrl' },
   logLevel: 'warning',
 });
-rmSync(path.join(dist, 'bin'), { recursive: true });
 for (const [name, manifest] of vendored) {
   mkdirSync(path.join(dist, 'vendor', name), { recursive: true });
   cpSync(manifest, path.join(dist, 'vendor', name, 'package.json'));
 }
-// The bin: turns on Node's compile cache (22.1 and later) before the bundle is
-// loaded, so later runs skip compiling its ~2.6 MB again.
-writeFileSync(
-  path.join(dist, 'cli.js'),
-  [
-    '#!/usr/bin/env node',
-    "import module from 'node:module';",
-    '',
-    '// NO_COLOR (no-color.org): the bundled colour library reads FORCE_COLOR as it loads.',
-    "if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';",
-    'module.enableCompileCache?.();',
-    "await import('./runner.js');",
-    '',
-  ].join('\n'),
-);
+// The bin is bin/loader.ts as compiled, with the bundle's hash in it: its
+// cached code is keyed by that hash.
+const bundleHash = createHash('sha256').update(readFileSync(path.join(dist, 'runner.cjs'))).digest('hex').slice(0, 16);
+const loader = readFileSync(path.join(dist, 'bin', 'loader.js'), 'utf8');
+if (!loader.includes("'__BUNDLE_HASH__'")) throw new Error('bin/loader.ts no longer has the __BUNDLE_HASH__ placeholder');
+writeFileSync(path.join(dist, 'cli.js'), loader.replace("'__BUNDLE_HASH__'", `'${bundleHash}'`));
+rmSync(path.join(dist, 'bin'), { recursive: true });
 chmodSync(path.join(dist, 'cli.js'), 0o755);

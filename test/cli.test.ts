@@ -172,6 +172,55 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.deepEqual(readTree(project), before);
   });
 
+  describe('code cache', () => {
+    const args = ['--yes', '--author-name', 'A', '--skip-install', '--no-ci', '--no-git'];
+    const cacheFolder = () => path.join(work, 'cache', 'generator-bytewax-connector');
+    const cacheFiles = () => (fs.existsSync(cacheFolder()) ? fs.readdirSync(cacheFolder()) : []);
+    const run = (name: string, env: NodeJS.ProcessEnv = {}) => {
+      const cache = path.join(work, 'cache');
+      const result = runCli([name, ...args], work, { XDG_CACHE_HOME: cache, LOCALAPPDATA: cache, ...env });
+      assert.equal(result.status, 0, result.stderr);
+      return readTree(path.join(work, name));
+    };
+    const anonymous = (tree: Map<string, string>, name: string) => [...tree].map((entry) => entry.map((part) => part.replaceAll(name, 'NAME')));
+
+    it('is written by the first run, private to the user, and used as is by the next', function () {
+      onlyOnPosix(this);
+      const first = run('alphaproj');
+      const [file, ...others] = cacheFiles();
+      assert.ok(file !== undefined && others.length === 0, `one cache file expected: ${cacheFiles().join(', ')}`);
+      assert.match(file, new RegExp(`^runner-[0-9a-f]{16}-${process.version.replaceAll('.', '\\.')}-${process.arch}\\.v8$`));
+      assert.equal(fs.statSync(cacheFolder()).mode & 0o777, 0o700);
+      assert.equal(fs.statSync(path.join(cacheFolder(), file)).mode & 0o777, 0o600);
+      const written = fs.readFileSync(path.join(cacheFolder(), file));
+      const second = run('betaproj');
+      // Accepted by V8, so not written again; and the run does the same work.
+      assert.deepEqual(fs.readFileSync(path.join(cacheFolder(), file)), written);
+      assert.deepEqual(anonymous(second, 'betaproj'), anonymous(first, 'alphaproj'));
+    });
+
+    it('a cache V8 rejects is replaced; one of another build is dropped; one of another Node stays', () => {
+      run('one');
+      const [file] = cacheFiles();
+      assert.ok(file);
+      fs.writeFileSync(path.join(cacheFolder(), file), 'not a code cache');
+      const otherBuild = 'runner-0000000000000000-v20.0.0-x64.v8';
+      const otherNode = file.replace(process.version, 'v99.0.0');
+      for (const name of [otherBuild, otherNode]) fs.writeFileSync(path.join(cacheFolder(), name), 'old');
+      run('two');
+      assert.notEqual(fs.readFileSync(path.join(cacheFolder(), file), 'utf8'), 'not a code cache');
+      assert.deepEqual(cacheFiles().sort(), [file, otherNode].sort());
+    });
+
+    it('NODE_DISABLE_COMPILE_CACHE turns it off, and a cache folder that cannot be written costs nothing but time', () => {
+      run('one', { NODE_DISABLE_COMPILE_CACHE: '1' });
+      assert.ok(!fs.existsSync(path.join(work, 'cache')));
+      fs.writeFileSync(path.join(work, 'cache'), 'a file where the cache folder would go');
+      run('two');
+      assert.equal(fs.readFileSync(path.join(work, 'cache'), 'utf8'), 'a file where the cache folder would go');
+    });
+  });
+
   describe('install step', () => {
     const byHand =
       /Finish by hand:\n {2}cd \S+\/proj\n {2}uv sync\nor, with pip \(Python 3\.10, 3\.11, 3\.12\):\n {2}python3 -m venv \.venv && \.venv\/bin\/python -m pip install --upgrade pip && \.venv\/bin\/python -m pip install -e \. --group dev/;
