@@ -3,8 +3,7 @@
 // the runner into one file: loading yeoman-environment's ~900 modules one by
 // one is most of a run's start-up time.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -89,19 +88,24 @@ await build({
   format: 'cjs',
   target: 'node20',
   plugins: [unusedModules, vendorModuleUrls],
-  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__bundleUrl' },
+  // Strict, as the ES modules it is made of were; and the bundle's own paths
+  // under names no bundled module can redeclare (one declares `var __filename`).
+  banner: {
+    js: [
+      '"use strict";',
+      'const __bundleFilename = __filename;',
+      'const __bundleDirname = __dirname;',
+      "const __bundleUrl = require('node:url').pathToFileURL(__bundleFilename).href;",
+    ].join('\n'),
+  },
+  define: { 'import.meta.url': '__bundleUrl', __filename: '__bundleFilename', __dirname: '__bundleDirname' },
   logLevel: 'warning',
 });
 for (const [name, manifest] of vendored) {
   mkdirSync(path.join(dist, 'vendor', name), { recursive: true });
   cpSync(manifest, path.join(dist, 'vendor', name, 'package.json'));
 }
-// The bin is bin/loader.ts as compiled, with the bundle's hash in it: its
-// cached code is keyed by that hash.
-const bundleHash = createHash('sha256').update(readFileSync(path.join(dist, 'runner.cjs'))).digest('hex').slice(0, 16);
-const loader = readFileSync(path.join(dist, 'bin', 'loader.js'), 'utf8');
-if (!loader.includes("'__BUNDLE_HASH__'")) throw new Error('bin/loader.ts no longer has the __BUNDLE_HASH__ placeholder');
-writeFileSync(path.join(dist, 'cli.js'), loader.replace("'__BUNDLE_HASH__'", `'${bundleHash}'`));
+// The bin is bin/loader.ts as compiled.
+cpSync(path.join(dist, 'bin', 'loader.js'), path.join(dist, 'cli.js'));
 rmSync(path.join(dist, 'bin'), { recursive: true });
 chmodSync(path.join(dist, 'cli.js'), 0o755);

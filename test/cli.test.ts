@@ -175,48 +175,95 @@ describe('runner (generator-bytewax-connector bin)', () => {
   describe('code cache', () => {
     const args = ['--yes', '--author-name', 'A', '--skip-install', '--no-ci', '--no-git'];
     const cacheFolder = () => path.join(work, 'cache', 'generator-bytewax-connector');
-    const cacheFiles = () => (fs.existsSync(cacheFolder()) ? fs.readdirSync(cacheFolder()) : []);
+    const cacheFiles = () => (fs.existsSync(cacheFolder()) ? fs.readdirSync(cacheFolder()).sort() : []);
     const run = (name: string, env: NodeJS.ProcessEnv = {}) => {
       const cache = path.join(work, 'cache');
       const result = runCli([name, ...args], work, { XDG_CACHE_HOME: cache, LOCALAPPDATA: cache, ...env });
-      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.status, 0, `${result.status} ${result.stderr}`);
       return readTree(path.join(work, name));
     };
     const anonymous = (tree: Map<string, string>, name: string) => [...tree].map((entry) => entry.map((part) => part.replaceAll(name, 'NAME')));
+    /** The one cache file, after a first run. */
+    const firstRun = () => {
+      run('alphaproj');
+      const files = cacheFiles();
+      assert.equal(files.length, 1, files.join(', '));
+      return path.join(cacheFolder(), files[0]!);
+    };
+    const stamp = (file: string) => {
+      const stat = fs.statSync(file);
+      return { ino: stat.ino, mtimeMs: stat.mtimeMs, bytes: fs.readFileSync(file) };
+    };
 
     it('is written by the first run, private to the user, and used as is by the next', function () {
       onlyOnPosix(this);
-      const first = run('alphaproj');
-      const [file, ...others] = cacheFiles();
-      assert.ok(file !== undefined && others.length === 0, `one cache file expected: ${cacheFiles().join(', ')}`);
-      assert.match(file, new RegExp(`^runner-[0-9a-f]{16}-${process.version.replaceAll('.', '\\.')}-${process.arch}\\.v8$`));
+      const file = firstRun();
+      assert.match(path.basename(file), new RegExp(`^runner-[0-9a-f]{16}-${process.version.replaceAll('.', '\\.')}-${process.arch}\\.v8$`));
       assert.equal(fs.statSync(cacheFolder()).mode & 0o777, 0o700);
-      assert.equal(fs.statSync(path.join(cacheFolder(), file)).mode & 0o777, 0o600);
-      const written = fs.readFileSync(path.join(cacheFolder(), file));
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      const before = stamp(file);
+      const first = readTree(path.join(work, 'alphaproj'));
       const second = run('betaproj');
-      // Accepted by V8, so not written again; and the run does the same work.
-      assert.deepEqual(fs.readFileSync(path.join(cacheFolder(), file)), written);
+      // Accepted, so not written again; and the run does the same work.
+      assert.deepEqual(stamp(file), before);
       assert.deepEqual(anonymous(second, 'betaproj'), anonymous(first, 'alphaproj'));
     });
 
-    it('a cache V8 rejects is replaced; one of another build is dropped; one of another Node stays', () => {
-      run('one');
-      const [file] = cacheFiles();
-      assert.ok(file);
-      fs.writeFileSync(path.join(cacheFolder(), file), 'not a code cache');
-      const otherBuild = 'runner-0000000000000000-v20.0.0-x64.v8';
-      const otherNode = file.replace(process.version, 'v99.0.0');
-      for (const name of [otherBuild, otherNode]) fs.writeFileSync(path.join(cacheFolder(), name), 'old');
-      run('two');
-      assert.notEqual(fs.readFileSync(path.join(cacheFolder(), file), 'utf8'), 'not a code cache');
-      assert.deepEqual(cacheFiles().sort(), [file, otherNode].sort());
+    it('a damaged cache, or one made from another bundle, is never given to V8: the run works and replaces it', () => {
+      const file = firstRun();
+      const valid = fs.readFileSync(file);
+      // One flipped byte in the cached code: Node 20 and 22 would run it and crash.
+      const damaged = Buffer.from(valid);
+      damaged[Math.floor(damaged.length * 0.6)]! ^= 0xff;
+      // Whole and well-formed, but made from a bundle with other contents.
+      const otherBundle = Buffer.from(valid);
+      otherBundle[10]! ^= 0xff;
+      for (const bytes of [damaged, otherBundle, Buffer.from('not a code cache')]) {
+        fs.writeFileSync(file, bytes);
+        run('betaproj');
+        assert.ok(!fs.readFileSync(file).equals(bytes), 'the bad cache was kept');
+        fs.rmSync(path.join(work, 'betaproj'), { recursive: true });
+      }
     });
 
-    it('NODE_DISABLE_COMPILE_CACHE turns it off, and a cache folder that cannot be written costs nothing but time', () => {
-      run('one', { NODE_DISABLE_COMPILE_CACHE: '1' });
+    it('is neither read nor written in a folder others can write, nor read from a file others can write', function () {
+      onlyOnPosix(this);
+      const file = firstRun();
+      fs.writeFileSync(file, 'planted');
+      fs.chmodSync(cacheFolder(), 0o777);
+      run('betaproj');
+      assert.equal(fs.readFileSync(file, 'utf8'), 'planted');
+      fs.chmodSync(cacheFolder(), 0o700);
+      fs.rmSync(file);
+      run('gammaproj');
+      fs.chmodSync(file, 0o666);
+      run('deltaproj');
+      // Not read, so written again: private again.
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    });
+
+    it('keeps the four most recent caches and drops writes left over from an hour ago', () => {
+      const file = firstRun();
+      const old = Date.now() / 1000 - 7200;
+      const planted = ['runner-1-v1.v8', 'runner-2-v1.v8', 'runner-3-v1.v8', 'runner-4-v1.v8', '.stale.tmp', '.fresh.tmp'];
+      for (const [index, name] of planted.entries()) {
+        fs.writeFileSync(path.join(cacheFolder(), name), 'x');
+        if (name !== '.fresh.tmp') fs.utimesSync(path.join(cacheFolder(), name), old + index, old + index);
+      }
+      fs.rmSync(file);
+      run('betaproj');
+      assert.deepEqual(cacheFiles(), ['.fresh.tmp', path.basename(file), 'runner-2-v1.v8', 'runner-3-v1.v8', 'runner-4-v1.v8'].sort());
+    });
+
+    it('NODE_DISABLE_COMPILE_CACHE turns it off; a relative XDG_CACHE_HOME is ignored; an unusable folder costs nothing but time', function () {
+      onlyOnPosix(this);
+      run('alphaproj', { NODE_DISABLE_COMPILE_CACHE: '1' });
       assert.ok(!fs.existsSync(path.join(work, 'cache')));
+      run('betaproj', { XDG_CACHE_HOME: 'cache', HOME: path.join(work, 'home') });
+      assert.ok(!fs.existsSync(path.join(work, 'cache')));
+      assert.equal(fs.readdirSync(path.join(work, 'home', '.cache', 'generator-bytewax-connector')).length, 1);
       fs.writeFileSync(path.join(work, 'cache'), 'a file where the cache folder would go');
-      run('two');
+      run('gammaproj');
       assert.equal(fs.readFileSync(path.join(work, 'cache'), 'utf8'), 'a file where the cache folder would go');
     });
   });
