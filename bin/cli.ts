@@ -21,6 +21,11 @@ function invokedAs(): string {
 
 /** Runs the command line; resolves to the exit status. */
 export function main(): Promise<number> {
+  // A reader that stops early (`--help | head -1`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   return runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     distDir: path.dirname(fileURLToPath(import.meta.url)),

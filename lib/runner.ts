@@ -141,6 +141,11 @@ export async function runCli(argv: string[], io: RunnerIo): Promise<number> {
   } catch (error) {
     const commander = error as { code?: string; exitCode?: number };
     if (commander.code?.startsWith('commander.')) return commander.exitCode ?? 1;
+    // Ctrl-C at a question: every question comes before the first write.
+    if ((error as Error | undefined)?.name === 'ExitPromptError') {
+      io.stderr.write('\nCancelled: nothing was written.\n');
+      return 130;
+    }
     if (isUsageError(error)) io.stderr.write(`error: ${error.message}\n`);
     else io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     return 1;

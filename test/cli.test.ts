@@ -172,6 +172,48 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.deepEqual(readTree(project), before);
   });
 
+  it('a reader that stops early is not an error: `--help | true` exits 0 with nothing on stderr', function () {
+    onlyOnPosix(this);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = spawnSync('bash', ['-c', '"$0" "$1" --help | true; exit "${PIPESTATUS[0]}"', process.execPath, CLI], { cwd: work, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stderr, '');
+    }
+  });
+
+  it('Ctrl-C at a question ends with one line and status 130, and writes nothing', function () {
+    onlyOnPosix(this);
+    // A terminal for the runner: Python's pty, which the e2e needs anyway.
+    const script = [
+      'import os, pty, select, sys, time',
+      'pid, fd = pty.fork()',
+      'if pid == 0: os.execv(sys.argv[1], sys.argv[1:])',
+      'out = b""',
+      'def drain(until):',
+      '    global out',
+      '    while time.time() < until:',
+      '        if select.select([fd], [], [], 0.1)[0]:',
+      '            try: out += os.read(fd, 4096)',
+      '            except OSError: return',
+      'deadline = time.time() + 20',
+      'while b"Distribution name" not in out and time.time() < deadline: drain(time.time() + 0.2)',
+      'os.write(fd, b"\\x03")',
+      'drain(time.time() + 3)',
+      'status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])',
+      'sys.stdout.write(out.decode(errors="replace") + f"\\nEXIT {status}\\n")',
+    ].join('\n');
+    const result = spawnSync('python3', ['-c', script, process.execPath, CLI, 'cancelled', '--skip-install'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', NO_COLOR: '1' },
+    });
+    assert.match(result.stdout, /Distribution name/, result.stdout + result.stderr);
+    assert.match(result.stdout, /\r?\nCancelled: nothing was written\.\r?\n/);
+    assert.doesNotMatch(result.stdout, /\n\s+at |ExitPromptError/);
+    assert.match(result.stdout, /\nEXIT 130\n$/);
+    assert.deepEqual(listFiles(work), []);
+  });
+
   describe('code cache', () => {
     const args = ['--yes', '--author-name', 'A', '--skip-install', '--no-ci', '--no-git'];
     const cacheFolder = () => path.join(work, 'cache', 'generator-bytewax-connector');
