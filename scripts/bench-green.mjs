@@ -17,8 +17,12 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-green-'));
-const uvDir = spawnSync('sh', ['-c', 'dirname "$(command -v uv)"'], { encoding: 'utf8' }).stdout.trim();
-if (!uvDir) throw new Error('uv is not on PATH: install it (`.ci/run` puts one in .cache/uv/bin)');
+const uv = spawnSync('sh', ['-c', 'command -v uv'], { encoding: 'utf8' }).stdout.trim();
+if (!uv) {
+  console.error('uv is not on PATH: install it (`.ci/run` puts one in .cache/uv/bin)');
+  process.exit(1);
+}
+const uvDir = path.dirname(uv);
 const withoutUv = process.env.PATH.split(path.delimiter).filter((dir) => dir !== uvDir).join(path.delimiter);
 const answers = ['--yes', '--author-name', 'Bench', '--author-email', 'bench@example.com', '--no-ci', '--partitioned', 'orders'];
 
