@@ -16,13 +16,13 @@ import path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-green-'));
 const uv = spawnSync('sh', ['-c', 'command -v uv'], { encoding: 'utf8' }).stdout.trim();
 if (!uv) {
   console.error('uv is not on PATH: install it (`.ci/run` puts one in .cache/uv/bin)');
   process.exit(1);
 }
 const uvDir = path.dirname(uv);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-green-'));
 const withoutUv = process.env.PATH.split(path.delimiter).filter((dir) => dir !== uvDir).join(path.delimiter);
 const answers = ['--yes', '--author-name', 'Bench', '--author-email', 'bench@example.com', '--no-ci', '--partitioned', 'orders'];
 
