@@ -170,6 +170,11 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     }
   }
 
+  /** Where the built generators are, each in its folder with its templates; lib/ is beside it. */
+  protected get generatorsDir(): string {
+    return path.join(path.dirname(this.resolved), '..');
+  }
+
   /** Renders `table`'s templates with `context` into the in-memory file system under `root`. */
   protected writeFiles<C extends object>(root: string, table: FilesTable<C>, context: C): void {
     for (const spec of table) {
@@ -178,7 +183,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       if (spec.mode === 'once' && this.fs.exists(target)) continue;
       const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
       // Shared templates sit in lib/templates/, built beside lib/ in dist/ as the generators are.
-      const file = spec.shared ? path.join(path.dirname(this.resolved), '..', '..', 'lib', 'templates', template) : this.templatePath(template);
+      const file = spec.shared ? path.join(this.generatorsDir, '..', 'lib', 'templates', template) : this.templatePath(template);
       this.fs.write(target, renderTemplate(file, context), spec.executable ? { stat: { mode: 0o755 } as never } : undefined);
     }
   }

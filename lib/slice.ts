@@ -5,6 +5,7 @@
  * files table, add its section to the README and its names to the package,
  * and record it. The app composes the same generators for what it starts with.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import { type AnswerTable, readOption } from './answers.js';
@@ -17,7 +18,7 @@ import { addExports, insertSection, naturalCompare } from './project-edits.js';
 import { CONFIG_FILE, type ProjectConfig, findProjectRoot, parseProjectConfig, readProjectConfig } from './project-config.js';
 import { APP_FILES, appTemplateContext } from '../generators/app/files.js';
 import { CI_WORKFLOW, refreshCiBlocks } from '../generators/ci/blocks.js';
-import { DOCS_INDEX, type DocsPage, refreshDocsIndex } from '../generators/docs/pages.js';
+import { DOCS_INDEX, type DocsPageSpec, docsPage, refreshDocsIndex } from '../generators/docs/pages.js';
 
 type Options = Generator['options'];
 
@@ -34,11 +35,8 @@ export interface SliceParts<C> {
   readonly changesAppFiles?: boolean;
   /** A source or sink: the first pair of them in a project gets the pipeline example. */
   readonly pipeline?: boolean;
-  /**
-   * The slice's page of the docs site (`generatorsDir`: where each generator's
-   * folder is), written when the project has docs and listed in docs/index.md.
-   */
-  readonly docsPage?: (context: C, generatorsDir: string) => DocsPage;
+  /** The slice's page of the docs site, written when the project has docs and listed in docs/index.md. */
+  readonly docsPage?: DocsPageSpec<C>;
 }
 
 export abstract class SliceGenerator<A extends object, C extends object> extends BaseGenerator<A> {
@@ -99,7 +97,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     if (parts.readme) this.#addReadmeSection(parts.readme, context);
     const recorded = this.record(this.project);
     if (parts.inCi && recorded.ci) this.#refreshCi(recorded);
-    if (parts.docsPage && recorded.docs) this.#addDocsPage(parts.docsPage(context, this.generatorsDir), recorded);
+    if (parts.docsPage && recorded.docs) this.#addDocsPage(parts.docsPage, context, recorded);
     if (parts.changesAppFiles) this.#refreshAppFiles(this.project, recorded);
     if (parts.pipeline) this.#writePipeline(recorded);
     writeProjectConfig(this, this.root, recorded);
@@ -116,7 +114,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     if (source === undefined || sink === undefined) return;
     const targets = { example: path.join(this.root, 'examples', 'pipeline.py'), test: path.join(this.root, 'tests', 'test_pipeline.py') };
     if (Object.values(targets).some((file) => this.fs.exists(file))) return;
-    const templates = path.join(path.dirname(this.resolved), '..', '..', 'lib', 'templates', 'pipeline');
+    const templates = path.join(this.generatorsDir, '..', 'lib', 'templates', 'pipeline');
     const pkg = project.packageName;
     // ruff's import order: by module, then by imported name.
     const imports = [
@@ -143,7 +141,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
    * about in a terminal, refused without one, overwritten with --force.
    */
   #refreshAppFiles(before: ProjectConfig, after: ProjectConfig): void {
-    const templates = path.join(path.dirname(this.resolved), '..', 'app', 'templates');
+    const templates = path.join(this.generatorsDir, 'app', 'templates');
     const [old, next] = [appTemplateContext(before), appTemplateContext(after)];
     const render = (spec: (typeof APP_FILES)[number], context: typeof old) =>
       renderTemplate(path.join(templates, typeof spec.template === 'string' ? spec.template : spec.template(context)), context);
@@ -167,9 +165,16 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     this.log(['', added, 'Try it:', ...cd, ...commands.map((command) => `  ${command}`), ''].join('\n'));
   }
 
-  /** Where the built generators are, each in its folder with its templates. */
-  protected get generatorsDir(): string {
-    return path.join(path.dirname(this.resolved), '..');
+  /**
+   * Of the files a slice with `context` writes for itself (not those its kind
+   * shares), with its docs page when the project has docs, those that exist:
+   * a new slice of that name would overwrite them.
+   */
+  protected existingOwnFiles(context: C, project: ProjectConfig): string[] {
+    const { files, docsPage: page } = this.parts();
+    const own = files.filter((spec) => spec.mode !== 'once' && (spec.when?.(context) ?? true)).map((spec) => spec.target(context));
+    if (page && project.docs) own.push(page.target(context));
+    return own.filter((file) => fs.existsSync(path.join(this.root, file)));
   }
 
   /**
@@ -177,7 +182,8 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
    * in docs/index.md, when there is an index: in a new project the docs
    * slice, composed after the sources, writes the index and every page.
    */
-  #addDocsPage(page: DocsPage, project: ProjectConfig): void {
+  #addDocsPage(spec: DocsPageSpec<C>, context: C, project: ProjectConfig): void {
+    const page = docsPage(spec, context, this.generatorsDir);
     this.fs.write(path.join(this.root, page.target), page.text);
     const indexPath = path.join(this.root, DOCS_INDEX);
     const index = this.fs.read(indexPath, { defaults: '' }) ?? '';
@@ -199,7 +205,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
     const workflow = path.join(this.root, CI_WORKFLOW);
     const text = this.fs.read(workflow, { defaults: '' }) ?? '';
     if (text === '') return;
-    const ciTemplates = path.join(path.dirname(this.resolved), '..', 'ci', 'templates');
+    const ciTemplates = path.join(this.generatorsDir, 'ci', 'templates');
     const refreshed = refreshCiBlocks(text, ciTemplates, { sources: project.sources, sinks: project.sinks });
     if (typeof refreshed === 'string') {
       if (refreshed !== text) this.writeDeliberately(workflow, refreshed);

@@ -3,16 +3,14 @@
  * test and its example from the generator's templates, its exports, its README
  * section and its entry in `.yo-rc.json`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { AnswerTable } from './answers.js';
-import { type SliceNameContext, classStem } from './naming.js';
+import type { SliceNameContext } from './naming.js';
 import type { ProjectConfig, SourceEntry } from './project-config.js';
 import { NO_SOURCES_YET, SOURCES_MARKER } from './readme-markers.js';
 import { SliceGenerator, type SliceParts } from './slice.js';
 import { slicesOf } from './slices.js';
 import { type SourceContext, sourceContext } from './source-context.js';
-import { sourcePage, sourcePageTarget } from '../generators/docs/pages.js';
+import { SOURCE_PAGE } from '../generators/docs/pages.js';
 
 export type { SourceContext } from './source-context.js';
 
@@ -34,7 +32,7 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
   readme: { template: 'readme-section.md.ejs', marker: SOURCES_MARKER, placeholder: NO_SOURCES_YET },
   inCi: true,
   pipeline: true,
-  docsPage: sourcePage,
+  docsPage: SOURCE_PAGE,
 };
 
 export abstract class SourceSliceGenerator<A extends { name: string }> extends SliceGenerator<A, SourceContext> {
@@ -44,12 +42,8 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
     return this.sourceAnswers({
       packageName: project.packageName,
       taken: slicesOf(project),
-      existingFiles: (name) => {
-        const context = { kind: this.kind, sourceName: name, className: classStem(name), packageName: project.packageName, distName: project.distName };
-        const pages = project.docs ? [sourcePageTarget(name)] : [];
-        return [...SOURCE_PARTS.files.filter((spec) => spec.mode !== 'once').map((spec) => spec.target(context)), ...pages]
-          .filter((file) => fs.existsSync(path.join(this.root, file)));
-      },
+      // A source's own files are named after it, whatever its kind.
+      existingFiles: (name) => this.existingOwnFiles(sourceContext(project, { name, kind: 'partitioned' }), project),
     });
   }
 
@@ -78,5 +72,4 @@ export abstract class SourceSliceGenerator<A extends { name: string }> extends S
       [`python -m bytewax.run examples.${name}:flow -w 2`, `pytest tests/test_${name}.py`],
     );
   }
-
 }

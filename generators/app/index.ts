@@ -217,6 +217,6 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
    * yo, the runner and yeoman-test all load the generators from there.
    */
   #sibling(name: string): string {
-    return path.join(path.dirname(this.resolved), '..', name, 'index.js');
+    return path.join(this.generatorsDir, name, 'index.js');
   }
 }

@@ -9,7 +9,7 @@ import { sourceContext } from '../../lib/source-context.js';
 import { ACTIONS, BYTEWAX_REQUIREMENT, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 import type { DocsAnswers } from './answers.js';
 import { sinkContext } from '../sink/files.js';
-import { DOCS_INDEX, sinkPage, sourcePage } from './pages.js';
+import { DOCS_INDEX, SINK_PAGE, SOURCE_PAGE, docsPage } from './pages.js';
 
 /** What the docs templates see (docs.yml included, shared with the ci slice). */
 export interface DocsContext {
@@ -89,8 +89,8 @@ export default class DocsGenerator extends SliceGenerator<DocsAnswers, DocsConte
   override writing(): void {
     super.writing();
     const pages = [
-      ...this.project.sources.map((source) => sourcePage(sourceContext(this.project, source), this.generatorsDir)),
-      ...this.project.sinks.map((sink) => sinkPage(sinkContext(this.project, sink), this.generatorsDir)),
+      ...this.project.sources.map((source) => docsPage(SOURCE_PAGE, sourceContext(this.project, source), this.generatorsDir)),
+      ...this.project.sinks.map((sink) => docsPage(SINK_PAGE, sinkContext(this.project, sink), this.generatorsDir)),
     ];
     for (const page of pages) this.fs.write(path.join(this.root, page.target), page.text);
   }

@@ -1,12 +1,13 @@
 /**
  * The parts of the docs site that follow the project. Each source has a page,
- * `docs/sources/<name>.md` (each sink `docs/sinks/<name>.md`): its README section (rendered from its generator's
- * own readme-section template with the same context, so the two never need
- * editing twice), a doctest that reads its demo upstream, its example and its
- * API reference. `docs/index.md` lists the pages in a block between two
- * marker comments, rendered from `.yo-rc.json` by the partial that
- * index.md.ejs includes. The docs slice writes both for every source; a
- * source added later writes its own page and rewrites the block, nothing else.
+ * `docs/sources/<name>.md`, and each sink `docs/sinks/<name>.md`: its README
+ * section (rendered from its generator's own readme-section template with the
+ * same context, so the two never need editing twice), a doctest that runs it
+ * on its demo backend, its example and its API reference. `docs/index.md`
+ * lists the pages in a block between two marker comments, rendered from
+ * `.yo-rc.json` by the partial that index.md.ejs includes. The docs slice
+ * writes both for every source and sink; one added later writes its own page
+ * and rewrites the block, nothing else.
  */
 import path from 'node:path';
 import { renderTemplate } from '../../lib/files.js';
@@ -32,37 +33,41 @@ const TRY_IT: Record<SourceEntry['kind'], { upstream: string; options: string; f
   dynamic: { upstream: 'example_backend', options: '', first: "shard='shard-0', offset=0, value='shard-0 #0'" },
 };
 
-/** Where a source's page is. */
-export function sourcePageTarget(name: string): string {
-  return `docs/sources/${name}.md`;
-}
-
 /** A README section as a page: its heading, whatever its level, becomes the title. */
 function asPage(section: string): string {
   return section.trim().replace(/^#{1,6} /, '# ');
 }
 
-/** A source's page (`generatorsDir`: where each generator's folder, with its templates, is). */
-export function sourcePage(context: SourceContext, generatorsDir: string): DocsPage {
-  const section = renderTemplate(path.join(generatorsDir, context.kind, 'templates', 'readme-section.md.ejs'), context);
-  const text = renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'source-page.md.ejs'), {
-    ...context,
-    section: asPage(section),
-    tryIt: TRY_IT[context.kind],
-  });
-  return { target: sourcePageTarget(context.sourceName), text };
+/** A slice's page (`generatorsDir`: where each generator's folder, with its templates, is). */
+export interface DocsPageSpec<C> {
+  readonly target: (context: C) => string;
+  readonly text: (context: C, generatorsDir: string) => string;
 }
 
-/** Where a sink's page is. */
-export function sinkPageTarget(name: string): string {
-  return `docs/sinks/${name}.md`;
-}
+/** A source's page: its README section, a doctest that reads its demo upstream, its example and its API. */
+export const SOURCE_PAGE: DocsPageSpec<SourceContext> = {
+  target: (c) => `docs/sources/${c.sourceName}.md`,
+  text: (c, generatorsDir) =>
+    renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'source-page.md.ejs'), {
+      ...c,
+      section: asPage(renderTemplate(path.join(generatorsDir, c.kind, 'templates', 'readme-section.md.ejs'), c)),
+      tryIt: TRY_IT[c.kind],
+    }),
+};
 
 /** A sink's page: its README section, a doctest that writes its demo items, its example and its API. */
-export function sinkPage(context: SinkContext, generatorsDir: string): DocsPage {
-  const section = renderTemplate(path.join(generatorsDir, 'sink', 'templates', context.kind, 'readme-section.md.ejs'), context);
-  const text = renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'sink-page.md.ejs'), { ...context, section: asPage(section) });
-  return { target: sinkPageTarget(context.sinkName), text };
+export const SINK_PAGE: DocsPageSpec<SinkContext> = {
+  target: (c) => `docs/sinks/${c.sinkName}.md`,
+  text: (c, generatorsDir) =>
+    renderTemplate(path.join(generatorsDir, 'docs', 'templates', 'sink-page.md.ejs'), {
+      ...c,
+      section: asPage(renderTemplate(path.join(generatorsDir, 'sink', 'templates', c.kind, 'readme-section.md.ejs'), c)),
+    }),
+};
+
+/** The page `spec` makes of `context`. */
+export function docsPage<C>(spec: DocsPageSpec<C>, context: C, generatorsDir: string): DocsPage {
+  return { target: spec.target(context), text: spec.text(context, generatorsDir) };
 }
 
 /** `index` (docs/index.md) with its list of pages rendered for `project`, or undefined when its markers are gone. */

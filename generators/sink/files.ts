@@ -40,8 +40,3 @@ export const SINK_FILES: FilesTable<SinkContext> = [
   { template: 'kit/sink_common.py.ejs', target: () => 'tests/contract/sink_common.py', mode: 'once' },
   { template: (c) => `kit/sink_${c.kind}.py.ejs`, target: (c) => `tests/contract/sink_${c.kind}.py`, mode: 'once' },
 ];
-
-/** The files a sink of this name writes for itself (not the shared ones). */
-export function ownFiles(context: SinkContext): string[] {
-  return SINK_FILES.filter((spec) => spec.mode !== 'once').map((spec) => spec.target(context));
-}

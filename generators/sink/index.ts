@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { AnswerTable } from '../../lib/answers.js';
 import type { ProjectConfig, SinkEntry } from '../../lib/project-config.js';
@@ -7,8 +5,8 @@ import { NO_SINKS_YET, SINKS_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
 import { slicesOf } from '../../lib/slices.js';
 import { type SinkAnswers, sinkAnswers } from './answers.js';
-import { sinkPage, sinkPageTarget } from '../docs/pages.js';
-import { SINK_FILES, type SinkContext, ownFiles, sinkContext } from './files.js';
+import { SINK_PAGE } from '../docs/pages.js';
+import { SINK_FILES, type SinkContext, sinkContext } from './files.js';
 
 const SINK_PARTS: SliceParts<SinkContext> = {
   files: SINK_FILES,
@@ -17,7 +15,7 @@ const SINK_PARTS: SliceParts<SinkContext> = {
   readme: { template: (c) => `${c.kind}/readme-section.md.ejs`, marker: SINKS_MARKER, placeholder: NO_SINKS_YET },
   inCi: true,
   pipeline: true,
-  docsPage: sinkPage,
+  docsPage: SINK_PAGE,
 };
 
 /**
@@ -39,12 +37,8 @@ export default class SinkGenerator extends SliceGenerator<SinkAnswers, SinkConte
     return sinkAnswers({
       packageName: project.packageName,
       taken: slicesOf(project),
-      existingFiles: (name) => {
-        const pages = project.docs ? [sinkPageTarget(name)] : [];
-        return [...ownFiles(sinkContext(project, { name, kind: 'dynamic' })), ...pages].filter((file) =>
-          fs.existsSync(path.join(this.root, file)),
-        );
-      },
+      // A sink's own files are named after it, whatever its kind.
+      existingFiles: (name) => this.existingOwnFiles(sinkContext(project, { name, kind: 'dynamic' }), project),
     });
   }
 
