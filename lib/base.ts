@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createTwoFilesPatch } from 'diff';
+import fs from 'node:fs';
 import path from 'node:path';
 import Generator, { type Task } from 'yeoman-generator';
 import { type AnswerTable, checkGiven, completeAnswers, entries, helpText, questions, readGiven, readOption } from './answers.js';
@@ -182,9 +183,14 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       const target = path.join(root, spec.target(context));
       if (spec.mode === 'once' && this.fs.exists(target)) continue;
       const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
+      const options = spec.executable ? { stat: { mode: 0o755 } as never } : undefined;
+      if (spec.kit) {
+        this.fs.write(target, fs.readFileSync(path.join(this.generatorsDir, '..', 'kit', template), 'utf8'), options);
+        continue;
+      }
       // Shared templates sit in lib/templates/, built beside lib/ in dist/ as the generators are.
       const file = spec.shared ? path.join(this.generatorsDir, '..', 'lib', 'templates', template) : this.templatePath(template);
-      this.fs.write(target, renderTemplate(file, context), spec.executable ? { stat: { mode: 0o755 } as never } : undefined);
+      this.fs.write(target, renderTemplate(file, context), options);
     }
   }
 

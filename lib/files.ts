@@ -11,6 +11,8 @@ export interface FileSpec<C> {
   readonly template: string | ((context: C) => string);
   /** A template several generators write from: kept once, in lib/templates/. */
   readonly shared?: boolean;
+  /** A file of the contract kit (kit/src/bytewax_connector_kit/, built into dist/kit/), copied as it is. */
+  readonly kit?: boolean;
   /** Path in the project, relative to its root. */
   readonly target: (context: C) => string;
   /** Written only when this holds. */

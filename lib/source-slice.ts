@@ -21,9 +21,9 @@ const SOURCE_PARTS: SliceParts<SourceContext> = {
     // The same for every source: the first one writes it, later ones leave it (and any edit) alone.
     { template: 'demo/__init__.py.ejs', shared: true, target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
     // The contract kit: its common part for every kind, then this kind's checks.
-    { template: 'contract/__init__.py.ejs', shared: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
-    { template: 'contract/common.py.ejs', shared: true, target: () => 'tests/contract/common.py', mode: 'once' },
-    { template: 'contract.py.ejs', target: (c) => `tests/contract/${c.kind}.py`, mode: 'once' },
+    { template: '__init__.py', kit: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
+    { template: 'common.py', kit: true, target: () => 'tests/contract/common.py', mode: 'once' },
+    { template: (c) => `${c.kind}.py`, kit: true, target: (c) => `tests/contract/${c.kind}.py`, mode: 'once' },
     { template: 'test_source.py.ejs', target: (c) => `tests/test_${c.sourceName}.py` },
     { template: 'example.py.ejs', target: (c) => `examples/${c.sourceName}.py` },
   ],

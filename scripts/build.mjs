@@ -16,6 +16,8 @@ execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc
   stdio: 'inherit',
 });
 cpSync(path.join(root, 'lib', 'templates'), path.join(dist, 'lib', 'templates'), { recursive: true });
+// The contract kit's Python modules, copied as they are into every project that needs them.
+cpSync(path.join(root, 'kit', 'src', 'bytewax_connector_kit'), path.join(dist, 'kit'), { recursive: true, filter: (file) => !file.includes('__pycache__') });
 for (const name of readdirSync(path.join(root, 'generators'))) {
   const templates = path.join(root, 'generators', name, 'templates');
   if (existsSync(templates)) cpSync(templates, path.join(dist, 'generators', name, 'templates'), { recursive: true });

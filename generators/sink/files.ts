@@ -35,8 +35,8 @@ export const SINK_FILES: FilesTable<SinkContext> = [
   { template: (c) => `${c.kind}/test_sink.py.ejs`, target: (c) => `tests/test_${c.sinkName}.py` },
   { template: (c) => `${c.kind}/example.py.ejs`, target: (c) => `examples/${c.sinkName}.py` },
   // The contract kit: the part every source and sink shares, then the sinks' own.
-  { template: 'contract/__init__.py.ejs', shared: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
-  { template: 'contract/common.py.ejs', shared: true, target: () => 'tests/contract/common.py', mode: 'once' },
-  { template: 'kit/sink_common.py.ejs', target: () => 'tests/contract/sink_common.py', mode: 'once' },
-  { template: (c) => `kit/sink_${c.kind}.py.ejs`, target: (c) => `tests/contract/sink_${c.kind}.py`, mode: 'once' },
+  { template: '__init__.py', kit: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
+  { template: 'common.py', kit: true, target: () => 'tests/contract/common.py', mode: 'once' },
+  { template: 'sink_common.py', kit: true, target: () => 'tests/contract/sink_common.py', mode: 'once' },
+  { template: (c) => `sink_${c.kind}.py`, kit: true, target: (c) => `tests/contract/sink_${c.kind}.py`, mode: 'once' },
 ];

@@ -48,7 +48,7 @@ from bytewax.inputs import (
     StatefulSourcePartition,
 )
 
-from tests.contract.common import (
+from .common import (
     Adapter,
     CallBudget,
     Caller,

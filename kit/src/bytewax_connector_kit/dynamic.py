@@ -32,7 +32,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from bytewax.inputs import DynamicSource, StatelessSourcePartition
 
-from tests.contract.common import (
+from .common import (
     Adapter,
     CallBudget,
     Caller,

@@ -31,8 +31,8 @@ from typing import Generic, TypeVar
 
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 
-from tests.contract.common import recovery_store
-from tests.contract.sink_common import (
+from .common import recovery_store
+from .sink_common import (
     Caller,
     ClientLedger,
     Fault,

@@ -31,3 +31,6 @@ One check per partitioned source runs `python -m bytewax.testing`, which
 listens on fixed ports from 2101: run the suite serially (no pytest-xdist),
 one suite per machine (or network namespace) at a time.
 """
+
+__version__ = "2.0.0"
+"""The kit's own version: a project's copy says which kit it holds."""

@@ -43,7 +43,7 @@ from bytewax.inputs import (
 from bytewax.outputs import Sink
 from bytewax.recovery import RecoveryConfig
 
-from tests.contract.common import PROJECT_ROOT, run_flow
+from .common import PROJECT_ROOT, run_flow
 
 D = TypeVar("D")
 C = TypeVar("C")
