@@ -3,6 +3,7 @@
  * A rule returns the problem as a phrase that reads after the value (`is a
  * Python keyword`), or undefined; the caller says where the value came from.
  */
+import { DEPENDENCY_MODULES } from './dependency-modules.js';
 import { STDLIB_MODULES } from './stdlib-modules.js';
 
 export type Problem = string | undefined;
@@ -30,14 +31,21 @@ const PYTHON_KEYWORDS = new Set([
   'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
 ]);
 
-/** Import names of what the generated project runs on and tests with. */
-const PROJECT_DEPENDENCIES = new Set([
-  'bytewax', 'build', 'hatchling', 'hatch_vcs', 'mypy', 'packaging', 'pre_commit', 'pytest',
-  'pytest_timeout', 'ruff', 'twine',
-]);
-
 /** Top-level modules every generated project has beside its package. */
 const PROJECT_TOP_LEVEL = new Set(['tests', 'examples', 'conftest']);
+
+/**
+ * Modules every project may have under its package, tests and examples
+ * (`demo/`, `tests/contract/`, `examples/pipeline.py`): a package of one of
+ * these names would be confused with them.
+ */
+const PROJECT_MODULES = new Set(['contract', 'demo', 'pipeline']);
+
+/**
+ * Names Windows reserves for devices, with any extension: a file or folder
+ * called `con.py` or `lpt1/` cannot be checked out there.
+ */
+const WINDOWS_DEVICES = new Set(['con', 'prn', 'aux', 'nul', ...[...'0123456789'].flatMap((d) => [`com${d}`, `lpt${d}`])]);
 
 /** Modules inside the package, tests and examples that a slice name would collide with. */
 const RESERVED_SLICE_NAMES = new Map([
@@ -108,8 +116,10 @@ export function packageNameProblem(name: string): Problem {
   if (/^__|__$/.test(name)) return 'starts or ends with "__", which Python reserves for its own names';
   if (PYTHON_KEYWORDS.has(name)) return 'is a Python keyword and cannot be imported';
   if (STDLIB_MODULES.has(name)) return `would shadow the standard library module ${name}`;
-  if (PROJECT_DEPENDENCIES.has(name)) return `would shadow ${name}, which the project depends on`;
+  if (DEPENDENCY_MODULES.has(name)) return `would shadow ${name}, which the project depends on`;
   if (PROJECT_TOP_LEVEL.has(name)) return `is a top-level folder every project has (${name}/)`;
+  if (PROJECT_MODULES.has(name)) return `is the name of a module every project may have (${name}), so imports would be ambiguous`;
+  if (WINDOWS_DEVICES.has(name)) return 'is a device name on Windows, where a folder of that name cannot be checked out';
   return tooLong(name, LIMITS.packageName);
 }
 
@@ -135,6 +145,8 @@ export function sliceNameProblem(name: string, context: SliceNameContext = {}): 
   const reserved = RESERVED_SLICE_NAMES.get(name);
   if (reserved) return `is reserved: ${reserved}`;
   if (STDLIB_MODULES.has(name)) return `would shadow the standard library module ${name} when an example runs as a script`;
+  if (DEPENDENCY_MODULES.has(name)) return `would shadow ${name}, which the project depends on, when an example runs as a script`;
+  if (WINDOWS_DEVICES.has(name)) return `is a device name on Windows, where a file called ${name}.py cannot be checked out`;
   if (name === context.packageName) return 'is the name of the package itself';
   for (const other of context.taken ?? []) {
     if (other.name === name) return `is already used by the ${other.kind} "${other.name}"`;

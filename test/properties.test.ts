@@ -36,10 +36,14 @@ const invalid: fc.Arbitrary<{ flag: string; value: string }> = fc.oneof(
     flag: fc.constant('package'),
     value: fc.oneof(
       fc.constantFrom('class', 'json', 'typing', '_thread', 'bytewax', 'pytest', 'tests', '__main__', '1abc', 'My_pkg', 'a-b', '___'),
+      fc.constantFrom('contract', 'demo', 'pipeline', 'con', 'aux', 'nul', 'com1', 'lpt9', 'sphinx', 'typing_extensions'),
       fc.constant('p'.repeat(LIMITS.packageName + 1)),
     ),
   }),
-  fc.record({ flag: fc.constant('description'), value: fc.oneof(withControl, fc.constantFrom('x <!-- y', 'a --> b', 'd'.repeat(LIMITS.description + 1))) }),
+  fc.record({
+    flag: fc.constant('description'),
+    value: fc.oneof(withControl, printable.map((text) => `\ufeff${text}`), fc.constantFrom('x <!-- y', 'a --> b', 'd'.repeat(LIMITS.description + 1))),
+  }),
   fc.record({ flag: fc.constant('author-name'), value: fc.oneof(withControl, fc.constant('n'.repeat(LIMITS.authorName + 1))) }),
   fc.record({
     flag: fc.constant('author-email'),
@@ -52,6 +56,7 @@ const invalid: fc.Arbitrary<{ flag: string; value: string }> = fc.oneof(
     flag: fc.constantFrom('partitioned', 'dynamic', 'sink'),
     value: fc.oneof(
       fc.constantFrom('Orders', 'orders-x', '_orders', 'orders_', 'a__b', '1st', 'async', 'json', 'demo', 'package', 'contract', 'bytewax'),
+      fc.constantFrom('con', 'prn', 'aux', 'nul', 'com1', 'com9', 'lpt1', 'pytest', 'mypy', 'sphinx', 'nox', 'typing_extensions', 'hypothesis'),
       sliceName.map((name) => `${name}_${'x'.repeat(LIMITS.sliceName)}`),
     ),
   }),

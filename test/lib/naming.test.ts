@@ -38,6 +38,22 @@ describe('lib/naming', () => {
     assert.equal(packageNameProblem('p'.repeat(LIMITS.packageName)), undefined);
   });
 
+  it('refuses, as a package, the modules every project may have and Windows device names', () => {
+    for (const name of ['contract', 'demo', 'pipeline']) assert.match(packageNameProblem(name)!, /module every project may have/, name);
+    for (const name of ['con', 'aux', 'nul', 'prn', 'com1', 'com9', 'lpt1', 'lpt9']) assert.match(packageNameProblem(name)!, /device name on Windows/, name);
+    for (const name of ['console', 'auxiliary', 'com10', 'lpt', 'null']) assert.equal(packageNameProblem(name), undefined, name);
+  });
+
+  it('refuses slice names that are Windows device names or shadow what the project imports', () => {
+    for (const name of ['con', 'aux', 'nul', 'prn', 'com0', 'com1', 'com9', 'lpt1', 'lpt9']) {
+      assert.match(sliceNameProblem(name)!, new RegExp(`device name on Windows, where a file called ${name}\\.py`), name);
+    }
+    for (const name of ['pytest', 'mypy', 'sphinx', 'nox', 'typing_extensions', 'hypothesis', 'ruff', 'yaml', 'xdist', 'myst_parser']) {
+      assert.match(sliceNameProblem(name)!, /which the project depends on/, name);
+    }
+    for (const name of ['com10', 'console', 'pytest_x', 'my_nox']) assert.equal(sliceNameProblem(name), undefined, name);
+  });
+
   it('keeps the standard library list to modules of every supported Python', () => {
     for (const name of ['asyncio', 'tomllib', 'distutils', 'imp', '__future__']) assert.ok(STDLIB_MODULES.has(name), name);
   });
@@ -66,6 +82,13 @@ describe('lib/naming', () => {
     assert.match(textProblem('line\u2028separator', 100)!, /U\+2028/);
     assert.equal(textProblem('family 👨‍👩‍👧 and ZWNJ می‌خواهم', 100), undefined);
     assert.match(descriptionProblem('<!-- x -->')!, /HTML comment/);
+  });
+
+  it('trims white space but not a byte order mark, which the text rules then refuse', async () => {
+    const { trimSpace } = await import('../../lib/answers.js');
+    assert.equal(trimSpace(' \t\u00a0Ada\u3000\n'), 'Ada');
+    assert.equal(trimSpace('\ufeffAda'), '\ufeffAda');
+    assert.match(textProblem(trimSpace('\ufeffAda '), 100)!, /U\+FEFF/);
   });
 });
 
