@@ -22,9 +22,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, describeSystemError, showValue } from './errors.js';
+import { JOURNAL, type JournalBody, journalText, readJournal } from './journal.js';
+import { journalKey } from './state.js';
 
-/** The journal of a commit in progress, in the project root. */
-export const JOURNAL = '.generator-bytewax-connector.journal.json';
+export { JOURNAL } from './journal.js';
 const CONFIG_FILE = '.yo-rc.json';
 /** Linux's limits; macOS and Windows allow no more. */
 const MAX_NAME_BYTES = 255;
@@ -51,22 +52,8 @@ export interface PlanEntry {
   action: Action;
   /** What the file held before, when it exists. */
   readonly before?: Buffer;
-}
-
-interface JournalEntry {
-  path: string;
-  action: 'create' | 'update';
-  /** sha256 of what this run writes. */
-  after: string;
-  /** base64 of what the file held before (updates only). */
-  before?: string;
-}
-
-interface Journal {
-  version: 1;
-  command: string;
-  directories: string[];
-  entries: JournalEntry[];
+  /** The file exists and nobody may write it (no write bit): replacing it is never silent. */
+  readonly readOnly?: boolean;
 }
 
 const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
@@ -129,15 +116,33 @@ export function planCommit(root: string, files: readonly PendingFile[]): PlanEnt
     const mode = file.mode === undefined ? {} : { mode: file.mode & 0o7777 };
     const stats = lstat(file.path);
     if (stats === undefined) return { relative, absolute: file.path, contents: file.contents, action: 'create' as Action, ...mode };
-    const before = fs.readFileSync(file.path);
-    const action: Action = before.equals(file.contents) ? 'identical' : file.deliberate ? 'update' : 'conflict';
-    return { relative, absolute: file.path, contents: file.contents, action, before, ...mode };
+    const before = readExisting(file.path, relative);
+    // A file with no write bit was protected on purpose (root could write it anyway): ask first.
+    const readOnly = (stats.mode & 0o222) === 0;
+    const action: Action = before.equals(file.contents) ? 'identical' : file.deliberate && !readOnly ? 'update' : 'conflict';
+    return { relative, absolute: file.path, contents: file.contents, action, before, ...mode, ...(readOnly ? { readOnly } : {}) };
   });
   // The answers store goes last: a project whose .yo-rc.json is written is complete.
   return entries.sort((a, b) => Number(a.relative === CONFIG_FILE) - Number(b.relative === CONFIG_FILE));
 }
 
-function checkPath(root: string, relative: string): void {
+/** A file the plan compares with what it would write: an unreadable one stops the run in one line. */
+function readExisting(file: string, relative: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    const reason = describeSystemError(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`Cannot read ${relative}: ${reason}. Nothing was written.`, 'Make it readable (or move it away) and run again.');
+  }
+}
+
+/**
+ * Checks that `relative` may be written under `root`: no part of it is a
+ * symbolic link, every part but the last is a folder, and the last, if it
+ * exists, is a regular file (a folder with `kind: 'folder'`).
+ */
+export function checkPath(root: string, relative: string, kind: 'file' | 'folder' = 'file'): void {
   const parts = relative.split(path.sep);
   let current = root;
   for (const [index, part] of parts.entries()) {
@@ -153,10 +158,10 @@ function checkPath(root: string, relative: string): void {
       );
     }
     const last = index === parts.length - 1;
-    if (!last && !stats.isDirectory()) {
+    if ((!last || kind === 'folder') && !stats.isDirectory()) {
       throw new UsageError(`${shown} is a file, but ${relative} needs it to be a folder. Nothing was written.`);
     }
-    if (last && !stats.isFile()) {
+    if (last && kind === 'file' && !stats.isFile()) {
       throw new UsageError(`${shown} exists and is not a regular file, so it cannot be written. Nothing was written.`);
     }
   }
@@ -240,25 +245,26 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
   let journalWritten = false;
   try {
     created.push(...makeParents(journalPath));
-    const journal: Journal = {
-      version: 1,
+    const journal: JournalBody = {
+      version: 2,
       command,
       directories: [],
       entries: writes.map((e) => ({
-        path: e.relative,
+        path: e.relative.split(path.sep).join('/'),
         action: e.action as 'create' | 'update',
         after: sha256(e.contents),
         ...(e.before ? { before: e.before.toString('base64') } : {}),
       })),
     };
-    const saveJournal = () => writeAtomically(journalPath, Buffer.from(`${JSON.stringify(journal, null, 1)}\n`));
+    const key = journalKey();
+    const saveJournal = () => writeAtomically(journalPath, Buffer.from(journalText(journal, key)));
     saveJournal();
     journalWritten = true;
     for (const entry of writes) {
       const made = makeParents(entry.absolute);
       if (made.length > 0) {
         created.push(...made);
-        journal.directories.push(...made.map((dir) => path.relative(root, dir)));
+        journal.directories.push(...made.map((dir) => path.relative(root, dir).split(path.sep).join('/')));
         saveJournal();
       }
       const mode = entry.mode ?? (entry.before ? fs.statSync(entry.absolute).mode & 0o7777 : undefined);
@@ -317,29 +323,18 @@ export interface Recovery {
 /**
  * Undoes a run that was cut off part-way in `root` (its journal is still
  * there): files it created are removed and files it replaced are restored,
- * unless they changed since. Returns undefined when there is no journal.
+ * unless they changed since. The journal is checked first (journal.ts): one
+ * that does not parse, is not signed with this user's key, or names a path
+ * outside the project or through a symbolic link stops the run and is left
+ * as it is. Returns undefined when there is no journal.
  */
 export function recoverInterruptedRun(root: string): Recovery | undefined {
-  const journalPath = path.join(root, JOURNAL);
-  const stats = lstat(journalPath);
-  if (stats === undefined) return undefined;
-  let journal: Journal;
-  try {
-    if (!stats.isFile()) throw new Error('not a file');
-    journal = JSON.parse(fs.readFileSync(journalPath, 'utf8')) as Journal;
-    if (journal.version !== 1 || !Array.isArray(journal.entries)) throw new Error('unknown format');
-  } catch {
-    throw new UsageError(
-      `${journalPath} is left from a run that was cut off, and it cannot be read.`,
-      'Check the project with git status, then delete that file and run again.',
-    );
-  }
+  const journal = readJournal(root, (relative, kind) => checkPath(root, relative, kind));
+  if (journal === undefined) return undefined;
   const kept: string[] = [];
   let undone = 0;
   for (const entry of [...journal.entries].reverse()) {
-    const file = path.resolve(root, entry.path);
-    const inside = path.relative(root, file);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) continue;
+    const file = path.join(root, entry.path);
     fs.rmSync(tempPath(file), { force: true });
     const current = lstat(file);
     if (current === undefined || !current.isFile()) continue;
@@ -351,13 +346,13 @@ export function recoverInterruptedRun(root: string): Recovery | undefined {
     else fs.rmSync(file);
     undone++;
   }
-  for (const dir of [...(journal.directories ?? [])].reverse()) {
+  for (const dir of [...journal.directories].reverse()) {
     try {
-      fs.rmdirSync(path.resolve(root, dir));
+      fs.rmdirSync(path.join(root, dir));
     } catch {
       // Holds other files, or is gone.
     }
   }
-  fs.rmSync(journalPath);
+  fs.rmSync(path.join(root, JOURNAL));
   return { command: journal.command, undone, kept };
 }

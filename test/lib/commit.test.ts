@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JOURNAL, applyCommit, planCommit, preflight, recoverInterruptedRun, resolveRoot } from '../../lib/commit.js';
+import { type JournalBody, journalText } from '../../lib/journal.js';
 import { readTree } from '../helpers/paths.js';
 import { onlyOnPosix } from '../helpers/platform.js';
 
@@ -93,8 +94,8 @@ describe('lib/commit', () => {
 
   it('recovers from a run cut off part-way: created files removed, replaced ones restored, edited ones kept', () => {
     fs.writeFileSync(path.join(root, 'README.md'), 'original');
-    const journal = {
-      version: 1,
+    const journal: JournalBody = {
+      version: 2,
       command: 'generator-bytewax-connector partitioned orders',
       directories: ['src/pkg'],
       entries: [
@@ -109,7 +110,7 @@ describe('lib/commit', () => {
     fs.writeFileSync(path.join(root, 'src/pkg/.orders.py.generator-tmp'), 'half');
     fs.mkdirSync(path.join(root, 'tests'));
     fs.writeFileSync(path.join(root, 'tests/test_orders.py'), 'edited since');
-    fs.writeFileSync(path.join(root, JOURNAL), JSON.stringify(journal));
+    fs.writeFileSync(path.join(root, JOURNAL), journalText(journal));
     const recovery = recoverInterruptedRun(root);
     assert.deepEqual(recovery, { command: journal.command, undone: 2, kept: ['tests/test_orders.py'] });
     assert.equal(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), 'original');
@@ -118,9 +119,53 @@ describe('lib/commit', () => {
     assert.equal(recoverInterruptedRun(root), undefined);
   });
 
-  it('stops with a message when the journal cannot be read', () => {
-    fs.writeFileSync(path.join(root, JOURNAL), 'not json');
-    assert.throws(() => recoverInterruptedRun(root), /is left from a run that was cut off, and it cannot be read/);
+  describe('a journal is untrusted input: anything but our own, inside the project, is refused and left', () => {
+    let outside: string;
+    beforeEach(() => {
+      outside = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-victim-'));
+      fs.writeFileSync(path.join(outside, 'bashrc'), 'mine');
+    });
+    afterEach(() => fs.rmSync(outside, { recursive: true, force: true }));
+
+    const body = (entries: JournalBody['entries'], directories: string[] = []): JournalBody => ({ version: 2, command: 'sink out', directories, entries });
+    const update = (file: string): JournalBody['entries'][number] => ({ path: file, action: 'update', after: sha('mine'), before: Buffer.from('evil').toString('base64') });
+
+    const refused = (text: string, message: RegExp) => {
+      fs.writeFileSync(path.join(root, JOURNAL), text);
+      const before = readTree(root);
+      assert.throws(() => recoverInterruptedRun(root), (error: Error) => {
+        assert.equal(error.name, 'UsageError');
+        assert.match(error.message, /^\S*\.generator-bytewax-connector\.journal\.json is left from a run that was cut off, but .*, so it was not used\.\n/);
+        assert.match(error.message, message);
+        return true;
+      });
+      assert.deepEqual(readTree(root), before, 'the journal and the project are left as they were');
+      assert.equal(fs.readFileSync(path.join(outside, 'bashrc'), 'utf8'), 'mine');
+    };
+
+    it('text that is not JSON, or not a journal', () => {
+      refused('not json', /not a journal this version of the generator wrote/);
+      refused('[]', /not a journal this version/);
+      refused(JSON.stringify({ body: JSON.stringify({ ...body([]), entries: [{ path: 5, action: 'create', after: sha('x') }] }), mac: null }), /not a journal this version/);
+      refused(JSON.stringify({ body: '{', mac: 'ab' }), /not a journal this version/);
+    });
+
+    it('a journal without a signature, or signed with another key', () => {
+      const journal = body([{ path: 'README.md', action: 'create', after: sha('x') }]);
+      refused(journalText(journal, undefined).replace(/"mac": "[0-9a-f]+"/, '"mac": null'), /carries no signature/);
+      refused(journalText(journal, randomBytes(32)), /signature does not match/);
+      const tampered = JSON.parse(journalText(journal)) as { body: string; mac: string };
+      refused(JSON.stringify({ ...tampered, body: tampered.body.replace('README.md', 'LICENSE') }), /signature does not match/);
+    });
+
+    it('paths outside the project, absolute, or through a symbolic link, even when signed', () => {
+      fs.symlinkSync(outside, path.join(root, 'lnk'));
+      refused(journalText(body([update('lnk/bashrc')])), /names "lnk\/bashrc", which a run may not write: lnk is a symbolic link/);
+      refused(journalText(body([update(`../${path.basename(outside)}/bashrc`)])), /not a path inside the project/);
+      refused(journalText(body([update(path.join(outside, 'bashrc'))])), /not a path inside the project/);
+      refused(journalText(body([], ['lnk'])), /names "lnk"/);
+      refused(journalText(body([], ['a/../../x'])), /not a path inside the project/);
+    });
   });
 });
 
