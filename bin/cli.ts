@@ -5,18 +5,37 @@
  * dist/cli.js; the generators' templates stay beside their built files in
  * dist/generators/.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../lib/runner.js';
+import { shellWord } from '../lib/shell.js';
 
-/** The command the user typed to get here, for the commands we suggest. */
+/**
+ * The command the user typed to get here, for the commands we suggest:
+ * `npx generator-bytewax-connector`, the bin's name when it was found on PATH
+ * (npm's link, whatever the prefix), or `node <script>` from a clone, as an
+ * absolute path so that it still works after a `cd`.
+ */
 function invokedAs(): string {
-  const script = path.resolve(process.argv[1] ?? 'dist/cli.js');
   if (process.env['npm_command'] === 'exec') return 'npx generator-bytewax-connector';
-  if (script.split(path.sep).includes('node_modules')) return 'generator-bytewax-connector';
-  // Run from a clone: `node dist/cli.js` from the clone, else the full path.
-  const relative = path.relative(process.cwd(), script);
-  return `node ${relative.startsWith('..') ? script : relative}`;
+  const script = process.argv[1] ?? 'dist/cli.js';
+  const name = path.basename(script);
+  if (!/\.[cm]?js$/.test(name) && onPath(name, script)) return name;
+  return `node ${shellWord(path.resolve(script))}`;
+}
+
+/** Whether `name` on PATH is `script` (the link npm made to this bin). */
+function onPath(name: string, script: string): boolean {
+  const real = (file: string) => {
+    try {
+      return fs.realpathSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+  const target = real(script);
+  return (process.env['PATH'] ?? '').split(path.delimiter).some((dir) => dir !== '' && real(path.join(dir, name)) === target);
 }
 
 /** Runs the command line; resolves to the exit status. */

@@ -82,7 +82,11 @@ function readCache(folder: string, file: string, bundleHash: Buffer): Buffer | u
 function writeCache(folder: string, file: string, bundleHash: Buffer, payload: Buffer): void {
   let partial: string | undefined;
   try {
-    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    // At most two levels (~/.cache, then ours), each by itself: Node's
+    // recursive mkdir can spin for ever on some paths (under /proc, say).
+    for (const dir of [path.dirname(folder), folder]) {
+      if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
+    }
     if (!private_(folder, 'folder')) return;
     partial = path.join(folder, `.${randomBytes(8).toString('hex')}.tmp`);
     fs.writeFileSync(partial, Buffer.concat([MAGIC, bundleHash, sha256(payload), payload]), { flag: 'wx', mode: 0o600 });

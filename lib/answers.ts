@@ -61,10 +61,11 @@ export interface AnswerSpec<V, A> {
   /** Kept in `.yo-rc.json` under the answer's key. */
   readonly store?: boolean;
   /**
-   * A stored boolean that projects recorded before it existed lack: the
-   * schema accepts its absence, and such a project reads it as false.
+   * A stored answer that projects recorded before it existed lack: the
+   * schema accepts its absence, and such a project reads it as this value
+   * (what those projects were made with).
    */
-  readonly storedOptional?: boolean;
+  readonly storedDefault?: V;
 }
 
 export type AnswerTable<A> = { readonly [K in keyof A]-?: AnswerSpec<NonNullable<A[K]>, A> };
@@ -92,10 +93,19 @@ export function helpText<A>(spec: AnswerSpec<unknown, A>): string {
   return `${spec.description}${choices}${fallback}`;
 }
 
+/**
+ * `value` without surrounding Unicode white space. Not String#trim, which also
+ * drops U+FEFF (a byte order mark, invisible format character the text rules
+ * refuse): Python's str.strip keeps it, and so must we.
+ */
+export function trimSpace(value: string): string {
+  return value.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
+}
+
 /** A given value as the answer's type: trimmed text, a choice matched without regard to case. */
 export function normalize<A>(spec: AnswerSpec<unknown, A>, raw: unknown): unknown {
   if (spec.type === 'boolean') return raw;
-  const text = String(raw).trim();
+  const text = trimSpace(String(raw));
   const choice = spec.choices?.find((c) => c.value.toLowerCase() === text.toLowerCase());
   return choice ? choice.value : text;
 }
@@ -222,10 +232,10 @@ export function questions<A>(table: AnswerTable<A>, given: Partial<A>): Array<Qu
       };
       if (spec.choices) question.choices = spec.choices.map((c) => ({ value: c.value, name: c.name }));
       if (type === 'input') {
-        question.filter = (value) => value.trim();
+        question.filter = (value) => trimSpace(value);
         question.validate = (value, asked) => {
-          const problem = problemOf(spec, value.trim(), known(asked));
-          return problem ? `${subject(key, spec, 'prompt')} ${showValue(value.trim())} ${problem}.` : true;
+          const problem = problemOf(spec, trimSpace(value), known(asked));
+          return problem ? `${subject(key, spec, 'prompt')} ${showValue(trimSpace(value))} ${problem}.` : true;
         };
       }
       return question;

@@ -7,12 +7,15 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createTwoFilesPatch } from 'diff';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import Generator, { type Task } from 'yeoman-generator';
+import Generator, { type Storage, type Task } from 'yeoman-generator';
 import { type AnswerTable, checkGiven, completeAnswers, entries, helpText, questions, readGiven, readOption } from './answers.js';
 import { type PlanEntry, applyCommit, planCommit, preflight, recoverInterruptedRun } from './commit.js';
-import { UsageError, describeSystemError, isUsageError } from './errors.js';
+import { UsageError, describeSystemError, isUsageError, showPath, showValue } from './errors.js';
+import { lockProject, releaseProjectLocks } from './lock.js';
 import { type FilesTable, renderTemplate } from './files.js';
 
 type Options = Generator['options'];
@@ -33,6 +36,10 @@ export interface RunState {
   installByHand: string;
   /** Child processes to stop with the run. */
   children: Set<ChildProcess>;
+  /** The run has done all it will (`--version`): every later task is skipped. */
+  finished: boolean;
+  /** Files the commit wrote (created or updated), relative to the project root. */
+  written: string[];
 }
 /**
  * Kept on the environment under a global symbol: the runner's bundle and the
@@ -62,6 +69,9 @@ function watchSignals(state: RunState, message: () => string): void {
   process.on('SIGTERM', onSignal);
 }
 
+/** Where yeoman's unused stores point: a path no one made (a folder of a random name), outside every project. */
+const UNUSED_STORE = path.join(os.tmpdir(), `generator-bytewax-connector-unused-${randomBytes(12).toString('hex')}`, 'store.json');
+
 /** Options yeoman-generator declares that mean nothing for these generators (skip-install is the app's own). */
 const UNUSED_BUILTIN_OPTIONS = ['skip-cache', 'force-install', 'ask-answered'];
 
@@ -69,7 +79,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
   /** The answers of this run, complete and checked (set by `answer`). */
   protected answers!: A;
 
-  constructor(args: string[], options: Options, declared: AnswerTable<A>, { install = false } = {}) {
+  constructor(args: string[], options: Options, declared: AnswerTable<A>) {
     // Lifecycle methods (initializing, writing, ...) may live on the base
     // classes; any other method is a helper, never a task.
     super(args, options, { inheritTasks: true, tasksMatchingPriority: true });
@@ -82,10 +92,28 @@ export abstract class BaseGenerator<A extends object> extends Generator {
         this.option(spec.flag, { type: spec.type === 'boolean' ? Boolean : String, description, ...(spec.alias ? { alias: spec.alias } : {}) });
       }
     }
-    if (install) this.option('skip-install', { type: Boolean, description: 'Do not create .venv and install the project into it' });
     this.option('yes', { type: Boolean, alias: 'y', description: 'Never ask: take the default of every answer not given' });
     this.option('force', { type: Boolean, description: 'Overwrite files you changed without asking' });
+    // Every generator takes it, so that scripts can pass it to all of them; only a new project installs anything.
+    this.option('skip-install', { type: Boolean, description: 'Do not create .venv and install the project into it (only the app installs)' });
+    this.option('version', { type: Boolean, alias: 'V', description: 'Print the version and exit' });
     this.description = (this.constructor as { help?: { summary: string } }).help?.summary ?? '';
+  }
+
+  /**
+   * Yeoman's own answer stores are not used: `.yo-rc.json` is read and written
+   * by project-config.ts as untrusted input (yeoman would parse it in the
+   * constructor and fail with a stack trace on `{` or `[]`), and nothing is
+   * kept in ~/.yo-rc-global.json. Both become an empty store at a path that is
+   * never on disk: were anything written to it, the commit would refuse it as
+   * outside the project.
+   */
+  override _getStorage<T extends Record<any, any> = Record<any, any>>(): Storage<T> {
+    return this.createStorage<T>(UNUSED_STORE, { name: 'unused' });
+  }
+
+  override _getGlobalStorage(): Storage<Record<any, any>> {
+    return this.createStorage(UNUSED_STORE, { name: 'unused' });
   }
 
   /** The command that runs `generator` the way the user ran this one (runner or yo). */
@@ -110,7 +138,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
 
   protected get runState(): RunState {
     const env = this.env as unknown as Record<symbol, RunState | undefined>;
-    env[RUN_STATE] ??= { deliberate: new Set(), phase: 'preparing', installByHand: '', children: new Set() };
+    env[RUN_STATE] ??= { deliberate: new Set(), phase: 'preparing', installByHand: '', children: new Set(), finished: false, written: [] };
     return env[RUN_STATE];
   }
 
@@ -141,16 +169,23 @@ export abstract class BaseGenerator<A extends object> extends Generator {
   }
 
   /**
-   * Becomes the root of a run in `projectRoot`: undoes what an interrupted
-   * run left there, takes over the commit, and reports Ctrl-C in one line.
+   * Becomes the root of a run in `projectRoot`: takes the project's lock (an
+   * existing project; a new one is locked when its folder is made, at the
+   * commit), undoes what an interrupted run left there, takes over the
+   * commit, and reports Ctrl-C in one line. Call it before reading anything
+   * from the project.
    */
-  protected startRun(projectRoot: string): void {
+  protected async startRun(projectRoot: string): Promise<void> {
     if (!this.isRoot) return;
+    // The lock is held until the run ends, whichever way.
+    this.env.once('end', releaseProjectLocks);
+    this.env.once('error', releaseProjectLocks);
+    if (isDirectory(projectRoot)) await lockProject(projectRoot, runCommand());
     const recovered = recoverInterruptedRun(projectRoot);
     if (recovered) {
       const kept = recovered.kept.length > 0 ? ` Kept, because they changed since: ${recovered.kept.join(', ')}.` : '';
       this.log(
-        `A previous run (${recovered.command}) was cut off part-way; undid its ${recovered.undone} file change(s), ` +
+        `A previous run (${showValue(recovered.command)}) was cut off part-way; undid its ${recovered.undone} file change(s), ` +
           `so this run starts from the project as it was before it.${kept}`,
       );
     }
@@ -201,6 +236,29 @@ export abstract class BaseGenerator<A extends object> extends Generator {
   }
 
   async #commit(root: string): Promise<void> {
+    if (this.runState.finished) return;
+    const made = isDirectory(root) ? [] : makeFolder(root);
+    try {
+      // The lock lives in the project folder: a new project's folder is made for it.
+      await lockProject(root, runCommand());
+      await this.#commitLocked(root);
+    } catch (error) {
+      // Nothing was written: the folders made for the lock go too (once it is released).
+      if (made.length > 0) {
+        releaseProjectLocks();
+        for (const dir of made.reverse()) {
+          try {
+            fs.rmdirSync(dir);
+          } catch {
+            // Not empty after all: leave it.
+          }
+        }
+      }
+      throw error;
+    }
+  }
+
+  async #commitLocked(root: string): Promise<void> {
     const all = this.env.sharedFs.all() as MemFsFile[];
     const pending = all.filter((file) => file.state === 'modified' && file.contents !== null);
     const plan = planCommit(
@@ -214,14 +272,14 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     );
     await this.#decideConflicts(plan);
     preflight(plan);
-    const command = [path.basename(process.argv[1] ?? 'generator-bytewax-connector'), ...process.argv.slice(2)].join(' ');
-    applyCommit(root, plan, command);
+    const written = applyCommit(root, plan, runCommand());
+    this.runState.written.push(...written.map((entry) => entry.relative.split(path.sep).join('/')));
     for (const file of pending) {
       delete file.state;
       file.committed = true;
     }
     this.runState.phase = 'written';
-    const shown = (entry: PlanEntry) => path.relative(this.env.cwd, entry.absolute) || entry.relative;
+    const shown = (entry: PlanEntry) => showPath(path.relative(this.env.cwd, entry.absolute) || entry.relative);
     for (const entry of plan) {
       if (entry.action === 'identical') continue;
       const label = { create: 'create', update: 'update', conflict: 'update', keep: 'kept', identical: '' }[entry.action];
@@ -236,10 +294,11 @@ export abstract class BaseGenerator<A extends object> extends Generator {
       for (const entry of conflicts) entry.action = 'update';
       return;
     }
+    const described = (entry: PlanEntry) => `${showPath(entry.relative)}${entry.readOnly ? ' (read-only)' : ''}`;
     if (!this.canPrompt()) {
       throw new UsageError(
         'These files differ from what the generator would write, and no terminal is attached to ask:\n' +
-          conflicts.map((entry) => `  ${entry.relative}`).join('\n') +
+          conflicts.map((entry) => `  ${described(entry)}`).join('\n') +
           '\nNothing was written.',
         'Run again in a terminal to review each change, or pass --force to overwrite them.',
       );
@@ -249,7 +308,9 @@ export abstract class BaseGenerator<A extends object> extends Generator {
         const { overwrite } = await this.prompt<{ overwrite: string }>({
           type: 'select',
           name: 'overwrite',
-          message: `${entry.relative} differs from what the generator would write. Overwrite it?`,
+          message: entry.readOnly
+            ? `${showPath(entry.relative)} is read-only and differs from what the generator would write. Overwrite it?`
+            : `${showPath(entry.relative)} differs from what the generator would write. Overwrite it?`,
           choices: [
             { value: 'overwrite', name: 'Overwrite it' },
             { value: 'keep', name: 'Keep my version' },
@@ -277,6 +338,14 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     super.queueTask({
       ...task,
       method: async (...args: unknown[]) => {
+        // `--version` on any generator, under either front door: print it and do nothing else.
+        if (this.isRoot && readOption<boolean>(this.options, 'version') === true && !this.runState.finished) {
+          this.log(this.rootGeneratorVersion());
+          this.runState.finished = true;
+          // Nothing to commit or install either (and no yeoman line saying so).
+          Object.assign(this, { customFeatures: { customCommitTask: () => undefined, customInstallTask: true } });
+        }
+        if (this.runState.finished) return undefined;
         try {
           return await method.apply(this, args);
         } catch (error) {
@@ -291,6 +360,39 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     });
   }
 }
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Makes `dir` and its missing parents, returning those it made, outermost first. */
+function makeFolder(dir: string): string[] {
+  const missing: string[] = [];
+  for (let at = dir; !fs.existsSync(at); at = path.dirname(at)) missing.unshift(at);
+  const made: string[] = [];
+  try {
+    for (const folder of missing) {
+      fs.mkdirSync(folder);
+      made.push(folder);
+    }
+  } catch (error) {
+    for (const folder of made.reverse()) fs.rmdirSync(folder);
+    const reason = describeSystemError(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`Cannot write in ${showPath(path.dirname(missing[made.length]!))}: ${reason}. Nothing was written.`);
+  }
+  return missing;
+}
+
+/** The command line of this run, for the lock and the journal. */
+function runCommand(): string {
+  return [path.basename(process.argv[1] ?? 'generator-bytewax-connector'), ...process.argv.slice(2)].join(' ');
+}
+
 
 /**
  * A user error, a cancelled question, or a file-system refusal (permissions,

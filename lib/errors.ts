@@ -37,6 +37,18 @@ export function showValue(value: unknown): string {
   return `"${escaped}"`;
 }
 
+/** Characters a terminal would act on or hide: controls (ESC, C1), bidi and other format characters, separators. */
+const UNSHOWABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * A path (or other text the user gave) for a terminal line, whole and
+ * unquoted, with the characters a terminal would act on or hide shown as
+ * `\u{…}` escapes: a folder name cannot recolour or rewrite the screen.
+ */
+export function showPath(value: string): string {
+  return value.replace(UNSHOWABLE, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+}
+
 /** Node's system errors (`ENOSPC`, `EACCES`, ...) as a short phrase for a message. */
 export function describeSystemError(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

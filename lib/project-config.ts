@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { type AnswerTable, entries, problemOf } from './answers.js';
-import { UsageError, showValue } from './errors.js';
+import { UsageError, describeSystemError, showPath, showValue } from './errors.js';
 import { sliceNameProblem } from './naming.js';
 import { slicesOf } from './slices.js';
 import { type AppAnswers, appAnswers } from '../generators/app/answers.js';
@@ -29,7 +29,10 @@ export interface SinkEntry {
 
 /** The app's answers kept in `.yo-rc.json` (those its table marks `store`), and the slices'. */
 export interface ProjectConfig
-  extends Pick<AppAnswers, 'distName' | 'packageName' | 'description' | 'authorName' | 'authorEmail' | 'license' | 'python' | 'ci' | 'docs'> {
+  extends Pick<
+    AppAnswers,
+    'distName' | 'packageName' | 'description' | 'authorName' | 'authorEmail' | 'license' | 'python' | 'installer' | 'ci' | 'docs'
+  > {
   generatorVersion: string;
   /** The year in LICENSE's copyright line; projects made before it was kept have none. */
   copyrightYear?: number;
@@ -53,7 +56,7 @@ function storedFields<A>(table: AnswerTable<A>): Record<string, z.ZodMiniType> {
   for (const [key, spec] of entries(table)) {
     if (!spec.store) continue;
     const field = spec.type === 'boolean' ? z.boolean() : ruledString((value) => problemOf(spec, value, {}));
-    fields[key] = spec.storedOptional ? z.optional(field) : field;
+    fields[key] = spec.storedDefault === undefined ? field : z.optional(field);
   }
   return fields;
 }
@@ -62,10 +65,10 @@ const sliceName = ruledString((value) => sliceNameProblem(value));
 
 const noContext = { directoryName: '', git: () => undefined };
 
-/** The app's stored booleans that older projects may lack (`docs`). */
-const OPTIONAL_BOOLEANS = entries(appAnswers(noContext))
-  .filter(([, spec]) => spec.store && spec.storedOptional && spec.type === 'boolean')
-  .map(([key]) => key as keyof ProjectConfig);
+/** The app's stored answers that older projects may lack (`docs`, `installer`), with what they read as. */
+const STORED_DEFAULTS = entries(appAnswers(noContext))
+  .filter(([, spec]) => spec.store && spec.storedDefault !== undefined)
+  .map(([key, spec]) => [key as keyof ProjectConfig, spec.storedDefault] as const);
 
 const sourceEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('partitioned'), name: sliceName, ...storedFields(partitionedAnswers()) }),
@@ -137,45 +140,51 @@ export function parseProjectConfig(file: string, data: unknown): ProjectConfig {
   // The data as the file holds it (key order included), now known to be valid;
   // what older projects lack, as they were made: no sources, no later booleans.
   const config = stored as ProjectConfig;
-  const missing = OPTIONAL_BOOLEANS.filter((key) => config[key] === undefined);
-  return { ...config, ...Object.fromEntries(missing.map((key) => [key, false])), sources: config.sources ?? [], sinks: config.sinks ?? [] };
+  const missing = STORED_DEFAULTS.filter(([key]) => config[key] === undefined);
+  return { ...config, ...Object.fromEntries(missing), sources: config.sources ?? [], sinks: config.sinks ?? [] };
 }
 
-/** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */
-export function readProjectConfig(dir: string): ProjectConfig | undefined {
-  const file = path.join(dir, CONFIG_FILE);
+/**
+ * The JSON object in the `.yo-rc.json` file `file`: undefined when there is
+ * none. Anything else (unreadable, not JSON, JSON but not an object) stops
+ * the run in one line naming the file.
+ */
+function readYoRc(file: string): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
+    const reason = describeSystemError(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`${showPath(file)} cannot be read: ${reason}.`, 'Make it readable and run again; nothing was written.');
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}.`, 'Fix or remove it and run again; nothing was written.');
+    throw new UsageError(`${showPath(file)} is not valid JSON: ${(error as Error).message}.`, 'Fix or remove it and run again; nothing was written.');
   }
-  if (typeof data !== 'object' || data === null || !(CONFIG_KEY in data)) return undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UsageError(`${showPath(file)} holds ${describeValue(data)}, not the JSON object of answers a .yo-rc.json holds.`, 'Fix or remove it and run again; nothing was written.');
+  }
+  return data as Record<string, unknown>;
+}
+
+/** Reads `.yo-rc.json` in `dir` from disk: undefined when absent or not ours. */
+export function readProjectConfig(dir: string): ProjectConfig | undefined {
+  const file = path.join(dir, CONFIG_FILE);
+  const data = readYoRc(file);
+  if (data === undefined || !(CONFIG_KEY in data)) return undefined;
   return parseProjectConfig(file, data);
 }
 
 /** The nearest directory at or above `start` whose `.yo-rc.json` has this generator's answers. */
 export function findProjectRoot(start: string): string | undefined {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    const file = path.join(dir, CONFIG_FILE);
-    if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, 'utf8');
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        throw new UsageError(`${file} is not valid JSON.`, 'Fix or remove it and run again; nothing was written.');
-      }
-      if (typeof data === 'object' && data !== null && CONFIG_KEY in data) return dir;
-    }
+    const data = readYoRc(path.join(dir, CONFIG_FILE));
+    if (data !== undefined && CONFIG_KEY in data) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
 }

@@ -10,9 +10,11 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { TerminalAdapter } from '@yeoman/adapter';
 import { Command, Option } from 'commander';
-import { closest, distance } from 'fastest-levenshtein';
 import { createEnv } from 'yeoman-environment';
-import { UsageError, isUsageError, showValue } from './errors.js';
+import { isUsageError } from './errors.js';
+import { type GeneratorName, refuseGeneratorTypo } from './generator-names.js';
+import { releaseProjectLocks } from './lock.js';
+import { shellWord } from './shell.js';
 import AppGenerator from '../generators/app/index.js';
 import CiGenerator from '../generators/ci/index.js';
 import DocsGenerator from '../generators/docs/index.js';
@@ -33,8 +35,7 @@ export const GENERATORS = {
   sink: SinkGenerator,
   ci: CiGenerator,
   docs: DocsGenerator,
-} as const satisfies Record<string, { help: GeneratorHelp }>;
-type GeneratorName = keyof typeof GENERATORS;
+} as const satisfies Record<GeneratorName, { help: GeneratorHelp }>;
 
 export interface RunnerIo {
   cwd: string;
@@ -93,16 +94,7 @@ function chooseGenerator(args: string[], cwd: string, invokedAs: string): Genera
     args.shift();
     return first as GeneratorName;
   }
-  const names = Object.keys(GENERATORS);
-  const nearest = closest(first, names);
-  // One edit per four letters of the name: `partitoned`, `dynamc`, `sinc`, but not `x`.
-  const typo = distance(first, nearest) <= Math.max(1, Math.floor(nearest.length / 4));
-  if (typo && !fs.existsSync(path.resolve(cwd, first))) {
-    throw new UsageError(
-      `There is no generator ${showValue(first)}: did you mean "${nearest}"?`,
-      `To create a project in a directory of that name, run \`${invokedAs} app ${first}\`.`,
-    );
-  }
+  refuseGeneratorTypo(first, cwd, `${invokedAs} ${shellWord(`./${first}`)}`);
   return 'app';
 }
 
@@ -133,10 +125,16 @@ export async function runCli(argv: string[], io: RunnerIo): Promise<number> {
     command.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
     command.action(async function (this: Command) {
       const options = { ...this.opts(), invokedAs };
-      const instance = await meta.instantiate(this.args, options);
+      // Arguments only, after `--`: yeoman parses what it is given again, and
+      // would read a directory named `-foo` as flags.
+      const instance = await meta.instantiate(['--', ...this.args], options);
       await env.runGenerator(instance);
     });
-    await command.parseAsync(args, { from: 'user' });
+    try {
+      await command.parseAsync(args, { from: 'user' });
+    } finally {
+      releaseProjectLocks();
+    }
     return 0;
   } catch (error) {
     const commander = error as { code?: string; exitCode?: number };

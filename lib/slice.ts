@@ -58,7 +58,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
   /** The project's answers with this slice recorded. */
   protected abstract record(project: ProjectConfig): ProjectConfig;
 
-  initializing(): void {
+  async initializing(): Promise<void> {
     const composedInto = readOption<string>(this.options, 'projectRoot');
     if (!this.isRoot && composedInto !== undefined) {
       // Composed by the app: the project exists only in memory so far.
@@ -76,7 +76,7 @@ export abstract class SliceGenerator<A extends object, C extends object> extends
       );
     }
     this.root = root;
-    this.startRun(root);
+    await this.startRun(root);
     const project = readProjectConfig(root);
     if (project === undefined) throw new UsageError(`${path.join(root, CONFIG_FILE)} no longer holds this generator's answers.`);
     this.project = project;

@@ -42,7 +42,8 @@ describe('runner (generator-bytewax-connector bin)', () => {
       assert.ok(!stdout.includes(internal), `${internal} in --help`);
     }
     const sub = runCli(['partitioned', '--help'], work).stdout;
-    assert.ok(!sub.includes('--skip-install'), 'a slice installs nothing');
+    // Every generator takes --skip-install, so scripts can pass it to all; only the app installs.
+    assert.match(sub, /--skip-install +Do not create \.venv and install the project into it \(only the\s+app installs\)/);
     assert.match(sub, /Examples:\n {2}node \S+ partitioned orders/);
   });
 
@@ -56,7 +57,7 @@ describe('runner (generator-bytewax-connector bin)', () => {
     for (const [typo, meant] of [['partitoned', 'partitioned'], ['dynamc', 'dynamic'], ['cj', 'ci']]) {
       const { status, stderr } = runCli([typo!, '--yes', '--author-name', 'A', '--skip-install'], work);
       assert.equal(status, 1);
-      assert.match(stderr, new RegExp(`^error: There is no generator "${typo}": did you mean "${meant}"\\?\nTo create a project in a directory of that name, run \`.* app ${typo}\`\\.$`, 'm'));
+      assert.match(stderr, new RegExp(`^error: There is no generator "${typo}": did you mean "${meant}"\\?\nTo create a project in a directory of that name, run \`.* \\./${typo}\`\\.$`, 'm'));
     }
     assert.deepEqual(listFiles(work), []);
     // A directory of that name that exists is the user's choice.
@@ -301,9 +302,13 @@ describe('runner (generator-bytewax-connector bin)', () => {
       onlyOnPosix(this);
       run('alphaproj', { NODE_DISABLE_COMPILE_CACHE: '1' });
       assert.ok(!fs.existsSync(path.join(work, 'cache')));
+      // A relative XDG_CACHE_HOME falls back to ~/.cache (made if the home folder has none; a missing home is never made).
+      fs.mkdirSync(path.join(work, 'home'));
       run('betaproj', { XDG_CACHE_HOME: 'cache', HOME: path.join(work, 'home') });
       assert.ok(!fs.existsSync(path.join(work, 'cache')));
       assert.equal(fs.readdirSync(path.join(work, 'home', '.cache', 'generator-bytewax-connector')).length, 1);
+      run('epsilonproj', { HOME: path.join(work, 'no-such-home'), XDG_CACHE_HOME: '' });
+      assert.ok(!fs.existsSync(path.join(work, 'no-such-home')));
       fs.writeFileSync(path.join(work, 'cache'), 'a file where the cache folder would go');
       run('gammaproj');
       assert.equal(fs.readFileSync(path.join(work, 'cache'), 'utf8'), 'a file where the cache folder would go');
@@ -311,8 +316,9 @@ describe('runner (generator-bytewax-connector bin)', () => {
   });
 
   describe('install step', () => {
+    // pip here: the runs below give --installer pip (the default when uv is not on PATH).
     const byHand =
-      /Finish by hand:\n {2}cd \S+\/proj\n {2}uv sync\nor, with pip \(Python 3\.10, 3\.11, 3\.12\):\n {2}python3 -m venv \.venv && \.venv\/bin\/python -m pip install --upgrade pip && \.venv\/bin\/python -m pip install -e \. --group dev/;
+      /Finish by hand:\n {2}cd \S+\/proj\n {2}python3(\.1[0-2])? -m venv \.venv\n {2}\.venv\/bin\/python -m pip install --upgrade "pip>=25\.1"\n {2}\.venv\/bin\/python -m pip install -e \. --group dev\n/;
 
     it('without a usable Python keeps every file and prints the commands to finish by hand', () => {
       const { status, stderr } = runCli(['proj', '--yes', '--author-name', 'A', '--no-ci'], work, { PATH: path.join(work, 'empty') });

@@ -151,7 +151,7 @@ describe('safety', () => {
       assert.ok(!fs.existsSync(path.join(work, 'proj', '.yo-rc.json')), '.yo-rc.json is written last');
       const again = runCli(args, work);
       assert.equal(again.status, 0, again.stderr);
-      assert.match(again.stderr, /A previous run \(.*proj .*--partitioned orders\) was cut off part-way; undid its 6 file change\(s\)/);
+      assert.match(again.stderr, /A previous run \(".*proj .*--partitioned orders"\) was cut off part-way; undid its 6 file change\(s\)/);
       const clean = path.join(work, 'clean');
       fs.mkdirSync(clean);
       assert.equal(runCli(args, clean).status, 0);

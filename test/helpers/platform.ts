@@ -19,3 +19,15 @@ export function onlyWithTmpfsMounts(context: Mocha.Context): void {
     spawnSync('unshare', ['--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt'], { stdio: 'ignore' }).status === 0;
   if (!mountable) context.skip();
 }
+
+let userNamespaces: boolean | undefined;
+
+/**
+ * Skips a test that needs a user namespace (Linux): inside `unshare --user`,
+ * even root gets no privilege over files, so a file with mode 000 is
+ * unreadable as it is for any other user.
+ */
+export function onlyWithUserNamespaces(context: Mocha.Context): void {
+  userNamespaces ??= process.platform === 'linux' && spawnSync('unshare', ['--user', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!userNamespaces) context.skip();
+}

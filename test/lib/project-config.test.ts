@@ -10,6 +10,7 @@ const VALID = {
   authorEmail: '',
   license: 'MIT',
   python: '3.11',
+  installer: 'uv',
   ci: true,
   docs: true,
   sources: [{ name: 'orders', kind: 'partitioned' }, { name: 'ticks', kind: 'dynamic', client: 'async' }],
@@ -36,6 +37,12 @@ describe('lib/project-config', () => {
     const config = parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': older });
     assert.equal(config.docs, false);
     assert.deepEqual(config, { ...older, docs: false });
+  });
+
+  it('reads a project recorded before the installer answer existed as one CI installs with pip', () => {
+    const { installer: _, ...older } = VALID;
+    assert.deepEqual(parseProjectConfig('/p/.yo-rc.json', { 'generator-bytewax-connector': older }), { ...older, installer: 'pip' });
+    assert.throws(() => parse({ installer: 'poetry' }), /generator-bytewax-connector\.installer is "poetry", which is not one of uv, pip/);
   });
 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [

@@ -1,0 +1,133 @@
+/**
+ * One run at a time per project. A run takes the project's lock before it
+ * reads `.yo-rc.json` or a journal, and keeps it until it ends: a second run
+ * started meanwhile waits a little, then stops with one line, so two
+ * sub-generators at once never read the same answers and write over each
+ * other (nor does one undo the other's commit in progress as "cut off").
+ *
+ * The lock is a file created exclusively in the project root, naming the
+ * process that holds it. One left by a process that is gone (on this host)
+ * is taken over.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UsageError, showValue } from './errors.js';
+
+export const LOCK = '.generator-bytewax-connector.lock';
+
+/** How long a second run waits for the first (tests set a shorter wait through the environment). */
+export const LOCK_WAIT_MS = Number(process.env['GENERATOR_BYTEWAX_CONNECTOR_LOCK_WAIT_MS'] ?? 10_000);
+const POLL_MS = 100;
+/** A lock file still empty after this long was left by a process killed while writing it. */
+const HALF_WRITTEN_MS = 10_000;
+
+interface Holder {
+  pid: number;
+  host: string;
+  command: string;
+  started: string;
+}
+
+const held = new Map<string, string>();
+let exitHook = false;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(file: string): { holder?: Holder; age: number } | undefined {
+  let stats: fs.Stats;
+  try {
+    stats = fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!stats.isFile()) {
+    throw new UsageError(`${file} is in the way of the project's lock: it is not a regular file.`, 'Remove it and run again; nothing was written.');
+  }
+  const age = Date.now() - stats.mtimeMs;
+  try {
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Holder>;
+    if (typeof data.pid === 'number' && typeof data.host === 'string') {
+      return { holder: { pid: data.pid, host: data.host, command: String(data.command ?? ''), started: String(data.started ?? '') }, age };
+    }
+  } catch {
+    // Being written, or not ours: judged by its age.
+  }
+  return { age };
+}
+
+function stale(found: { holder?: Holder; age: number }): boolean {
+  if (found.holder === undefined) return found.age > HALF_WRITTEN_MS;
+  return found.holder.host === os.hostname() && !alive(found.holder.pid);
+}
+
+function tryCreate(file: string, holder: Holder): boolean {
+  let fd: number;
+  try {
+    // O_EXCL: fails if anything is there, a symbolic link included.
+    fd = fs.openSync(file, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    fs.writeFileSync(fd, `${JSON.stringify(holder)}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Takes the lock of the project in `root` (an existing folder) for this
+ * process, waiting up to `waitMs` for another run to finish. Taking a lock
+ * this process holds already does nothing.
+ */
+export async function lockProject(root: string, command: string, waitMs = LOCK_WAIT_MS): Promise<void> {
+  const file = path.join(root, LOCK);
+  if (held.has(file)) return;
+  const holder: Holder = { pid: process.pid, host: os.hostname(), command, started: new Date().toISOString() };
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (tryCreate(file, holder)) break;
+    const found = readHolder(file);
+    if (found !== undefined && stale(found)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = found?.holder ? ` (process ${found.holder.pid} on ${found.holder.host}, ${showValue(found.holder.command)}, since ${found.holder.started})` : '';
+      throw new UsageError(
+        `Another run of the generator is working on this project${who}; nothing was written.`,
+        `Run again once it has finished. If no such run exists any more, delete ${file}.`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  held.set(file, holder.started);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', releaseProjectLocks);
+  }
+}
+
+/** Releases every project lock this process holds (at the end of a run, and at exit). */
+export function releaseProjectLocks(): void {
+  for (const [file, started] of held) {
+    try {
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Holder>;
+      if (data.pid === process.pid && data.started === started) fs.rmSync(file, { force: true });
+    } catch {
+      // Gone already, or replaced: not ours to remove.
+    }
+  }
+  held.clear();
+}
