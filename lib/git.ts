@@ -1,11 +1,25 @@
 /**
  * A new project becomes a git repository with a first commit, so its
  * `pre-commit install` works and hatch-vcs has a history to version from.
+ * The commit holds exactly the files the generator wrote (and the lock file
+ * its install made): never what was in the folder before.
  */
 import { spawnSync } from 'node:child_process';
 
-function git(args: string[], cwd: string): { ok: boolean; out: string } {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Settings for every git process here: no hooks, no fsmonitor program, no
+ * prompt. A folder may hold a repository someone else configured.
+ */
+const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+
+function git(args: string[], cwd: string, input?: string): { ok: boolean; out: string } {
+  const result = spawnSync('git', [...SAFE, ...args], {
+    cwd,
+    encoding: 'utf8',
+    input,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
   return { ok: result.status === 0, out: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
 }
 
@@ -19,17 +33,29 @@ export function enclosingRepository(dir: string): string | undefined {
   return found.ok ? found.out : undefined;
 }
 
+/** `git config --get <key>` in `cwd`, or undefined. */
+export function gitConfig(key: string, cwd: string): string | undefined {
+  const found = git(['config', '--get', key], cwd);
+  return found.ok && found.out !== '' ? found.out : undefined;
+}
+
 /**
- * `git init` with `main` as the branch, then one commit of everything. The
- * author's answers stand in for a missing git identity. Returns git's output
- * when a step fails.
+ * `git init` with `main` as the branch, then one commit of `files` (paths
+ * relative to `dir`, taken literally). The author's answers stand in for a
+ * missing git identity. Returns git's output when a step fails.
  */
-export function initRepository(dir: string, author: { name: string; email: string }, message: string): string | undefined {
+export function initRepository(dir: string, files: readonly string[], author: { name: string; email: string }, message: string): string | undefined {
   const identity = [];
   if (!git(['config', 'user.name'], dir).ok) identity.push('-c', `user.name=${author.name}`);
   if (!git(['config', 'user.email'], dir).ok) identity.push('-c', `user.email=${author.email}`);
-  for (const step of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], [...identity, 'commit', '--quiet', '--no-verify', '-m', message]]) {
-    const result = git(step, dir);
+  const pathspecs = files.map((file) => `:(literal)${file}`).join('\0');
+  const steps: Array<[string[], string?]> = [
+    [['init', '--quiet', '--initial-branch=main']],
+    [['add', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs],
+    [[...identity, 'commit', '--quiet', '--no-verify', '-m', message]],
+  ];
+  for (const [args, input] of steps) {
+    const result = git(args, dir, input);
     if (!result.ok) return result.out;
   }
   return undefined;

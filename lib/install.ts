@@ -1,16 +1,22 @@
 /**
  * The install step of a new project: a `.venv` with the project (editable)
- * and its `dev` dependency group. With uv on PATH that is `uv sync`, which also
- * writes `uv.lock`; else venv and pip (25.1 or later reads dependency groups).
- * It prints a few step lines; the tools' own output goes to a log file, shown
- * only when a step fails. A failure keeps every generated file and says how to
- * finish by hand.
+ * and its `dev` dependency group, by the project's installer. uv: `uv sync`,
+ * which also writes `uv.lock`. pip: a venv with its own pip (so `pip install`
+ * in the activated venv installs there, never into the system's Python),
+ * upgraded to 25.1 or later, which reads dependency groups. It prints a few
+ * step lines; the tools' own output goes to a log file, shown only when a
+ * step fails. A failure keeps every generated file and says how to finish by
+ * hand.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEV_GROUP, PYTHON_TOOLS, pythonRange, type PythonVersion } from './versions.js';
+import { shellWord } from './shell.js';
+import { PYTHON_TOOLS, pythonRange, type PythonVersion } from './versions.js';
+
+/** What installs a project: uv, or a venv and pip. */
+export type Installer = 'uv' | 'pip';
 
 export interface InstallIo {
   log: (message: string) => void;
@@ -18,7 +24,8 @@ export interface InstallIo {
   children: Set<ChildProcess>;
 }
 
-function onPath(command: string): boolean {
+/** Whether `command --version` runs: the tool is on PATH. */
+export function onPath(command: string): boolean {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
@@ -39,26 +46,18 @@ export function findPython(minimum: PythonVersion): string | undefined {
 /** Where a venv keeps its executables: `Scripts` on Windows, `bin` elsewhere. */
 export const VENV_BIN = process.platform === 'win32' ? path.join('.venv', 'Scripts') : path.join('.venv', 'bin');
 
+/** The commands that install the project by the installer, from its root (`python`: a Python it supports). */
+export function installCommands(installer: Installer, python = 'python3'): string[] {
+  if (installer === 'uv') return ['uv sync'];
+  const venvPython = path.join(VENV_BIN, 'python');
+  return [`${python} -m venv .venv`, `${venvPython} -m pip install --upgrade "pip>=${PYTHON_TOOLS.pip}"`, `${venvPython} -m pip install -e . --group dev`];
+}
+
 /** The commands that finish the install by hand. */
-export function installByHand(projectDir: string, minimum: PythonVersion): string {
-  const python = path.join(VENV_BIN, 'python');
-  return [
-    `  cd ${projectDir}`,
-    '  uv sync',
-    `or, with pip (Python ${pythonRange(minimum).join(', ')}):`,
-    `  python3 -m venv .venv && ${python} -m pip install --upgrade pip && ${python} -m pip install -e . --group dev`,
-  ].join('\n');
+export function installByHand(projectDir: string, installer: Installer, minimum: PythonVersion): string {
+  const commands = installCommands(installer, findPython(minimum));
+  return [`  cd ${shellWord(projectDir)}`, ...commands.map((command) => `  ${command}`)].join('\n');
 }
-
-/** The version of `python -m pip` as [major, minor], or undefined without one. */
-function pipVersion(python: string): [number, number] | undefined {
-  const probe = spawnSync(python, ['-m', 'pip', '--version'], { encoding: 'utf8' });
-  const found = /^pip (\d+)\.(\d+)/.exec(probe.stdout ?? '');
-  return probe.status === 0 && found ? [Number(found[1]), Number(found[2])] : undefined;
-}
-
-const atLeast = (version: [number, number] | undefined, major: number, minor: number): boolean =>
-  version !== undefined && (version[0] > major || (version[0] === major && version[1] >= minor));
 
 /** Runs one step, its output appended to `logFile`; resolves to whether it succeeded. */
 function step(command: string, args: string[], cwd: string, logFile: string, io: InstallIo): Promise<boolean> {
@@ -81,9 +80,9 @@ function step(command: string, args: string[], cwd: string, logFile: string, io:
 }
 
 /** Creates `.venv` and installs the project with its dev group. Never throws for a failed tool. */
-export async function installProject(projectDir: string, minimum: PythonVersion, io: InstallIo): Promise<boolean> {
+export async function installProject(projectDir: string, installer: Installer, minimum: PythonVersion, io: InstallIo): Promise<boolean> {
   const python = findPython(minimum);
-  const byHand = installByHand(projectDir, minimum);
+  const byHand = installByHand(projectDir, installer, minimum);
   if (!python) {
     io.log(`\nNo Python ${pythonRange(minimum).join(' or ')} found on PATH, so nothing was installed. Finish by hand:\n${byHand}\n`);
     return false;
@@ -91,26 +90,15 @@ export async function installProject(projectDir: string, minimum: PythonVersion,
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-connector-install-')), 'install.log');
   const started = Date.now();
   const venvPython = path.join(VENV_BIN, 'python');
-  const pip = pipVersion(python);
-  const steps: Array<[string, string, string[]]> = onPath('uv')
-    ? [[`Creating .venv with ${python} and installing the project and its dev group (uv sync)`, 'uv', ['sync', '--python', python]]]
-    : atLeast(pip, 22, 3)
-      ? [
-          // No pip inside the venv (ensurepip is most of venv's time): this
-          // pip installs into it (--python, pip 22.3+). pip before 25.1 reads
-          // no dependency groups: the group's requirements are given as such.
-          [`Creating .venv with ${python}`, python, ['-m', 'venv', '--without-pip', '.venv']],
-          [
-            'Installing the project and its dev group (pip)',
-            python,
-            // --no-compile: Python compiles what it imports anyway, most of the dev tools never are.
-            ['-m', 'pip', '--python', venvPython, 'install', '--disable-pip-version-check', '--no-compile', '-e', '.', ...(atLeast(pip, 25, 1) ? ['--group', 'dev'] : DEV_GROUP)],
-          ],
-        ]
+  const steps: Array<[string, string, string[]]> =
+    installer === 'uv'
+      ? [[`Creating .venv with ${python} and installing the project and its dev group (uv sync)`, 'uv', ['sync', '--python', python]]]
       : [
           [`Creating .venv with ${python}`, python, ['-m', 'venv', '.venv']],
-          [`Upgrading pip in .venv to ${PYTHON_TOOLS.pip} or later`, venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--upgrade', `pip>=${PYTHON_TOOLS.pip}`]],
-          ['Installing the project and its dev group (pip)', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.', '--group', 'dev']],
+          // The pip ensurepip bundles may predate dependency groups.
+          [`Making sure pip in .venv is ${PYTHON_TOOLS.pip} or later`, venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '--upgrade', `pip>=${PYTHON_TOOLS.pip}`]],
+          // --no-compile: Python compiles what it imports anyway, most of the dev tools never are.
+          ['Installing the project and its dev group (pip)', venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-compile', '-e', '.', '--group', 'dev']],
         ];
   io.log('');
   for (const [label, command, args] of steps) {

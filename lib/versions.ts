@@ -37,6 +37,8 @@ export const PYTHON_TOOLS = {
 export const DEV_GROUP = [
   `build>=${PYTHON_TOOLS.build}`,
   `mypy>=${PYTHON_TOOLS.mypy}`,
+  // In .venv, so `nox` works in the activated venv whatever installed it (uv or pip).
+  `nox>=${PYTHON_TOOLS.nox}`,
   `packaging>=${PYTHON_TOOLS.packaging}`,
   `pre-commit>=${PYTHON_TOOLS.preCommit}`,
   `pytest>=${PYTHON_TOOLS.pytest}`,
@@ -60,6 +62,8 @@ export const DOCS_GROUP = [
 /** Tools the generated CI installs by itself, pinned exactly. */
 export const CI_TOOLS = {
   zizmor: '1.32.0',
+  /** Installs a project with uv.lock in CI (`uv sync --locked`). */
+  uv: '0.13.9',
 } as const;
 
 /** Hook repositories and revisions for the generated `.pre-commit-config.yaml`. */

@@ -1,4 +1,5 @@
-import type { AnswerTable } from '../../lib/answers.js';
+import { type AnswerTable, trimSpace } from '../../lib/answers.js';
+import type { Installer } from '../../lib/install.js';
 import { SUPPORTED_LICENSES, type SupportedLicense } from '../../lib/licenses.js';
 import {
   LIMITS,
@@ -12,8 +13,7 @@ import {
   sliceNameProblem,
   textProblem,
 } from '../../lib/naming.js';
-import type { ProjectConfig } from '../../lib/project-config.js';
-import { slicesOf } from '../../lib/slices.js';
+import type { ProjectConfig, SinkEntry, SourceEntry } from '../../lib/project-config.js';
 import { SUPPORTED_PYTHONS, type PythonVersion } from '../../lib/versions.js';
 import { docsAnswer } from '../docs/answers.js';
 import { type ClientKind, clientAnswer } from '../dynamic/answers.js';
@@ -31,6 +31,7 @@ export interface AppAnswers {
   authorEmail: string;
   license: SupportedLicense;
   python: PythonVersion;
+  installer: Installer;
   ci: boolean;
   docs: boolean;
   partitioned?: string;
@@ -53,8 +54,12 @@ export interface AppContext {
   directoryName: string;
   /** The answers of an earlier run in this directory, offered as defaults. */
   stored?: ProjectConfig | undefined;
-  /** `git config --get <key>`, asked only when a default needs it. */
+  /** `git config --get <key>`, asked only when a default needs it (never with --no-git). */
   git: (key: string) => string | undefined;
+  /** --no-git: git config is not read, so the author is asked for (or must be given). */
+  gitDisabled?: boolean;
+  /** Whether uv is on PATH, asked only when the installer's default is needed. */
+  uvAvailable?: () => boolean;
 }
 
 const DEFAULT_DESCRIPTION = 'A Bytewax connector.';
@@ -76,7 +81,17 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
     const adding = (Object.keys(named) as SliceKey[])
       .filter((key) => key !== self && known[key] !== undefined && named[key] !== undefined)
       .map((key) => ({ name: known[key]!, kind: named[key]! }));
-    return { packageName: known.packageName, taken: [...slicesOf(stored), ...adding] };
+    // The project's own slice, named again as it is (the same command run
+    // again), is no new slice: the run leaves it as it is.
+    const same = (entry: SourceEntry | SinkEntry, kind: string) =>
+      entry.name === known[self] &&
+      kind === named[self] &&
+      (!('client' in entry) || known.client === undefined || entry.client === known.client);
+    const taken = stored === undefined ? [] : [
+      ...stored.sources.filter((s) => !same(s, `${s.kind} source`)).map((s) => ({ name: s.name, kind: `${s.kind} source` })),
+      ...stored.sinks.filter((s) => !same(s, `${s.kind} sink`)).map((s) => ({ name: s.name, kind: `${s.kind} sink` })),
+    ];
+    return { packageName: known.packageName, taken: [...taken, ...adding] };
   };
   return {
     directory: {
@@ -132,7 +147,7 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       prompt: { message: 'Author name' },
       default: () => fromStore(stored?.authorName) ?? gitDefault(context, 'user.name'),
       required: true,
-      missing: 'git config user.name is not set',
+      missing: context.gitDisabled ? 'git config is not read with --no-git' : 'git config user.name is not set',
       check: (value) => textProblem(value, LIMITS.authorName),
       store: true,
     },
@@ -168,6 +183,21 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       prompt: { message: 'Minimum Python version' },
       default: () => fromStore(stored?.python) ?? { value: SUPPORTED_PYTHONS[0] },
       store: true,
+    },
+    installer: {
+      type: 'string',
+      flag: 'installer',
+      label: 'installer',
+      description: 'What installs the project here and in its CI: uv (with a committed uv.lock) or pip',
+      defaultText: 'uv when it is on PATH, else pip',
+      choices: [
+        { value: 'uv', name: 'uv: uv sync, a uv.lock committed and used by CI and Dependabot' },
+        { value: 'pip', name: 'pip: a venv and pip, no lock file' },
+      ],
+      default: () => fromStore(stored?.installer) ?? { value: context.uvAvailable?.() ? 'uv' : 'pip', from: 'what is on PATH' },
+      store: true,
+      // Projects made before this answer existed were installed with pip in CI.
+      storedDefault: 'pip',
     },
     partitioned: {
       type: 'string',
@@ -207,7 +237,14 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
       required: true,
       check: (value, known) => sliceNameProblem(value, slices(known, 'sourceName')),
     },
-    client: clientAnswer({ store: false, when: (known) => known.startSource === 'dynamic' || known.dynamic !== undefined }),
+    client: {
+      ...clientAnswer<AppAnswers>({ store: false, when: (known) => known.startSource === 'dynamic' || known.dynamic !== undefined }),
+      // The same command run again: the dynamic source it names keeps its client.
+      default: (known) => {
+        const existing = stored?.sources.find((source) => source.name === known.dynamic && source.kind === 'dynamic');
+        return existing && 'client' in existing ? { value: existing.client, from: '.yo-rc.json' } : { value: 'sync' };
+      },
+    },
     sink: {
       type: 'string',
       flag: 'sink',
@@ -263,5 +300,5 @@ export function appAnswers(context: AppContext): AnswerTable<AppAnswers> {
 
 function gitDefault(context: AppContext, key: string): { value: string; from: string } | undefined {
   const value = context.git(key);
-  return value === undefined ? undefined : { value: value.trim(), from: `git config ${key}` };
+  return value === undefined ? undefined : { value: trimSpace(value), from: `git config ${key}` };
 }

@@ -1,16 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type Generator from 'yeoman-generator';
 import { readOption } from '../../lib/answers.js';
 import { BaseGenerator } from '../../lib/base.js';
 import { resolveRoot } from '../../lib/commit.js';
-import { UsageError } from '../../lib/errors.js';
-import { enclosingRepository, gitAvailable, initRepository } from '../../lib/git.js';
-import { installByHand, installProject } from '../../lib/install.js';
+import { UsageError, showPath, showValue } from '../../lib/errors.js';
+import { refuseGeneratorTypo } from '../../lib/generator-names.js';
+import { enclosingRepository, gitAvailable, gitConfig, initRepository } from '../../lib/git.js';
+import { findPython, installByHand, installCommands, installProject, onPath } from '../../lib/install.js';
+import { JOURNAL } from '../../lib/journal.js';
+import { LOCK } from '../../lib/lock.js';
 import { type ProjectConfig, type SinkEntry, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
+import { shellWord } from '../../lib/shell.js';
 import { writeProjectConfig } from '../../lib/slice.js';
-import CiGenerator from '../ci/index.js';
+import CiGenerator, { publisherNotice } from '../ci/index.js';
 import DocsGenerator from '../docs/index.js';
 import DynamicGenerator from '../dynamic/index.js';
 import PartitionedGenerator from '../partitioned/index.js';
@@ -18,17 +22,11 @@ import SinkGenerator from '../sink/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
 import { APP_FILES, appTemplateContext } from './files.js';
 
-function gitConfig(key: string): string | undefined {
-  try {
-    const value = execFileSync('git', ['config', '--get', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return value.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Declarations only (flags, help): defaults need the run's directory. */
 const DECLARED = appAnswers({ directoryName: '', git: () => undefined });
+
+/** What may be in a folder that counts as empty: a repository the user made for the project, and our own run's files. */
+const EMPTY_ENOUGH = new Set(['.git', LOCK, JOURNAL]);
 
 /** Writes a new connector project, or brings an existing one up to date with changed answers. */
 export default class AppGenerator extends BaseGenerator<AppAnswers> {
@@ -47,23 +45,72 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   #installed = false;
 
   constructor(args: string[], options: Generator['options']) {
-    super(args, options, DECLARED, { install: true });
+    super(args, options, DECLARED);
   }
 
   async initializing(): Promise<void> {
-    const directory = readOption<string>(this.options, 'directory')?.trim() || '.';
-    this.#root = resolveRoot(path.resolve(this.env.cwd, directory));
-    this.startRun(this.#root);
+    const given = readOption<string>(this.options, 'directory')?.trim();
+    if (given !== undefined && given !== '') this.#checkDirectoryArgument(given);
+    this.#root = resolveRoot(path.resolve(this.env.cwd, given || '.'));
+    refuseHomeOrRoot(this.#root);
+    await this.startRun(this.#root);
     this.#stored = readProjectConfig(this.#root);
+    if (this.#stored === undefined) await this.#checkFolderIsFree();
     if (this.canPrompt() && process.stdin.isTTY) {
       const { default: yosay } = await import('yosay');
       this.log(yosay('Let us scaffold a Bytewax connector: a tested, publishable Python package.'));
     }
   }
 
+  /**
+   * The directory argument: one line of visible text, and, under yo, not a
+   * generator's name mistyped (`yo bytewax-connector partitoned`); the runner
+   * checks its first word itself.
+   */
+  #checkDirectoryArgument(given: string): void {
+    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(given)) {
+      throw new UsageError(`The project directory ${showValue(given)} contains a control or invisible character: name the folder with visible characters only.`);
+    }
+    if (readOption(this.options, 'invokedAs') === undefined) refuseGeneratorTypo(given, this.env.cwd, `yo bytewax-connector ${shellWord(`./${given}`)}`);
+  }
+
+  /**
+   * A folder that holds files and is not a project of ours: asked about in a
+   * terminal, refused without one unless --force. Its files are never
+   * touched by the first commit either.
+   */
+  async #checkFolderIsFree(): Promise<void> {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(this.#root).filter((name) => !EMPTY_ENOUGH.has(name));
+    } catch {
+      return; // Not there yet.
+    }
+    if (entries.length === 0 || this.force) return;
+    const shown = `${showPath(this.#root)} holds ${entries.length} file(s) or folder(s) already (${entries.slice(0, 3).map(showPath).join(', ')}${entries.length > 3 ? ', …' : ''})`;
+    if (!this.canPrompt()) {
+      throw new UsageError(`${shown} and is not a project of this generator; nothing was written.`, 'Choose a new or empty folder, or pass --force to write the project into this one.');
+    }
+    const { proceed } = await this.prompt<{ proceed: boolean }>({
+      type: 'confirm',
+      name: 'proceed',
+      message: `${shown} and is not a project of this generator. Write the project into it? (Files of the same names are asked about one by one.)`,
+      default: false,
+    } as never);
+    if (!proceed) throw new UsageError('Stopped at your request: nothing was written.');
+  }
+
   async prompting(): Promise<void> {
+    const noGit = readOption<boolean>(this.options, 'git') === false;
     const answers = await this.answer(
-      appAnswers({ directoryName: path.basename(this.#root), stored: this.#stored, git: gitConfig }),
+      appAnswers({
+        directoryName: path.basename(this.#root),
+        stored: this.#stored,
+        // With --no-git, no git process at all.
+        git: noGit ? () => undefined : (key) => gitConfig(key, this.env.cwd),
+        gitDisabled: noGit,
+        uvAvailable: () => onPath('uv'),
+      }),
     );
     const dynamicChosen = answers.dynamic !== undefined || answers.startSource === 'dynamic';
     if (readOption(this.options, 'client') !== undefined && !dynamicChosen) {
@@ -71,6 +118,9 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     }
     if (readOption(this.options, 'sink-kind') !== undefined && answers.sink === undefined) {
       throw new UsageError('--sink-kind applies to a sink: give --sink <name> too, or leave --sink-kind out.');
+    }
+    if (answers.installer === 'uv' && !readOption<boolean>(this.options, 'skip-install') && !onPath('uv')) {
+      throw new UsageError('--installer uv needs uv on PATH to install the project, and there is none.', 'Install uv (https://docs.astral.sh/uv/), or pass --installer pip, or --skip-install.');
     }
     const stored = this.#stored;
     this.#config = {
@@ -82,6 +132,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       authorEmail: answers.authorEmail,
       license: answers.license,
       python: answers.python,
+      installer: answers.installer,
       ci: answers.ci,
       docs: answers.docs,
       copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
@@ -91,7 +142,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     };
   }
 
-  /** The sources this run adds: from flags or from the first-source question. */
+  /** The sources this run adds: from flags or from the first-source question (one the project has is no change). */
   #newSources(): SourceEntry[] {
     const { partitioned, dynamic, client, startSource, sourceName } = this.answers;
     const sources: SourceEntry[] = [];
@@ -103,7 +154,7 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     return sources.filter((source) => !existing.has(source.name));
   }
 
-  /** The sinks this run adds: from flags or from the first-sink question. */
+  /** The sinks this run adds: from flags or from the first-sink question (one the project has is no change). */
   #newSinks(): SinkEntry[] {
     const { sink, sinkKind, startSink, sinkName } = this.answers;
     const sinks: SinkEntry[] = [];
@@ -115,7 +166,14 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
 
   async configuring(): Promise<void> {
     writeProjectConfig(this, this.#root, this.#config);
-    const composed = { projectRoot: this.#root, yes: true, force: this.force, skipInstall: true, invokedAs: readOption(this.options, 'invokedAs') };
+    const composed = {
+      projectRoot: this.#root,
+      yes: true,
+      force: this.force,
+      skipInstall: true,
+      invokedAs: readOption(this.options, 'invokedAs'),
+      git: readOption<boolean>(this.options, 'git'),
+    };
     for (const source of this.#newSources()) {
       const options = source.kind === 'dynamic' ? { ...composed, client: source.client } : composed;
       const Generator = source.kind === 'dynamic' ? DynamicGenerator : PartitionedGenerator;
@@ -135,15 +193,22 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   }
 
   async install(): Promise<void> {
-    if (!readOption<boolean>(this.options, 'skip-install')) await this.#install();
+    if (this.#shouldInstall()) await this.#install();
     // After the install, so that uv.lock is in the first commit.
     await this.#initGit();
   }
 
+  /** A new project is installed (unless --skip-install); a re-run keeps its .venv unless it has none or pyproject.toml changed. */
+  #shouldInstall(): boolean {
+    if (readOption<boolean>(this.options, 'skip-install')) return false;
+    if (this.#stored === undefined || !fs.existsSync(path.join(this.#root, '.venv'))) return true;
+    return this.runState.written.includes('pyproject.toml');
+  }
+
   async #install(): Promise<void> {
     this.runState.phase = 'installing';
-    this.runState.installByHand = installByHand(this.#root, this.#config.python);
-    this.#installed = await installProject(this.#root, this.#config.python, {
+    this.runState.installByHand = installByHand(this.#root, this.#config.installer, this.#config.python);
+    this.#installed = await installProject(this.#root, this.#config.installer, this.#config.python, {
       log: (message) => this.log(message),
       children: this.runState.children,
     });
@@ -151,9 +216,10 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   }
 
   /**
-   * A new project becomes a git repository with a first commit, unless
-   * --no-git, or git is missing, or it sits inside another repository and
-   * nobody said yes to nesting one (--git, or the question in a terminal).
+   * A new project becomes a git repository whose first commit holds exactly
+   * the files this run wrote (and uv.lock), unless --no-git, or git is
+   * missing, or it sits inside another repository and nobody said yes to
+   * nesting one (--git, or the question in a terminal).
    */
   async #initGit(): Promise<void> {
     if (!this.answers.git || this.#stored !== undefined || fs.existsSync(path.join(this.#root, '.git'))) return;
@@ -168,17 +234,20 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
         ({ nest } = await this.prompt<{ nest: boolean }>({
           type: 'confirm',
           name: 'nest',
-          message: `The project is inside the git repository ${outer}. Make it a repository of its own?`,
+          message: `The project is inside the git repository ${showPath(outer)}. Make it a repository of its own?`,
           default: false,
         } as never));
       }
       if (!nest) {
-        this.log(`The project is inside the git repository ${outer}, so it was not made a repository of its own (--git does).`);
+        this.log(`The project is inside the git repository ${showPath(outer)}, so it was not made a repository of its own (--git does).`);
         return;
       }
     }
+    const files = [...this.runState.written];
+    if (fs.existsSync(path.join(this.#root, 'uv.lock')) && !files.includes('uv.lock')) files.push('uv.lock');
     const failure = initRepository(
       this.#root,
+      files,
       { name: this.#config.authorName, email: this.#config.authorEmail },
       `Create ${this.#config.distName} with generator-bytewax-connector ${this.#config.generatorVersion}`,
     );
@@ -188,28 +257,34 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   /** One "Next steps" block: for where the user is, how they ran us, and what the project has. */
   end(): void {
     const relative = path.relative(this.env.cwd, this.#root);
-    const where = relative === '' ? 'the current directory' : relative;
+    const where = relative === '' ? 'the current directory' : showPath(relative);
     const sources = [...this.#config.sources, ...this.#newSources()];
     const sinks = [...this.#config.sinks, ...this.#newSinks()];
     const has = [...sources.map((s) => `${s.kind} source ${s.name}`), ...sinks.map((s) => `${s.kind} sink ${s.name}`)];
     if (this.#config.ci) has.push('CI workflows');
     if (this.#config.docs) has.push('a documentation site');
-    const column = (command: string, note: string) => `  ${command.padEnd(44)} # ${note}`;
+    const column = (command: string, note = '') => (note === '' ? `  ${showPath(command)}` : `  ${showPath(command).padEnd(44)} # ${note}`);
+    const verb = this.#stored === undefined ? 'Created' : this.runState.written.length > 0 ? 'Updated' : 'Nothing to change in';
+    const installLines = this.#installed || fs.existsSync(path.join(this.#root, '.venv'))
+      ? []
+      : installCommands(this.#config.installer, findPython(this.#config.python)).map((command, i) => column(command, i === 0 ? 'install the project and its dev tools' : ''));
     const lines = [
       '',
-      `Created ${this.#config.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
+      `${verb} ${this.#config.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
       'Next steps:',
-      relative === '' ? undefined : `  cd ${relative.includes(' ') ? JSON.stringify(relative) : relative}`,
-      this.#installed ? undefined : column('uv sync', "install (or see the README's pip way)"),
+      relative === '' ? undefined : `  ${showPath(`cd ${shellWord(relative.startsWith('-') ? `./${relative}` : relative)}`)}`,
+      ...installLines,
+      this.#installed && this.#config.installer === 'uv' && this.#stored === undefined && !this.answers.git ? column('git add uv.lock', 'commit the lock file: CI installs from it') : undefined,
       column('. .venv/bin/activate', 'then, in that shell:'),
       column('pytest', sources.length + sinks.length > 0 ? 'the contract tests of every source and sink' : 'the package tests'),
       ...[...sources, ...sinks].map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
       sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
       sinks.length === 0 ? column(`${this.commandFor('sink')} <name>`, 'add a sink') : undefined,
-      this.#config.docs ? column('uvx nox -s docs', 'build the documentation into docs/_build/html') : undefined,
+      this.#config.docs ? column('nox -s docs', 'build the documentation into docs/_build/html') : undefined,
       '',
     ];
-    this.log(lines.filter((line) => line !== undefined).join('\n'));
+    this.log(lines.filter((line) => line !== undefined).map((line) => line.trimEnd()).join('\n'));
+    if (this.#config.ci && !this.#stored?.ci) this.log(publisherNotice(this.#config, this.#root, this.answers.git));
   }
 
   /**
@@ -219,4 +294,20 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   #sibling(name: string): string {
     return path.join(this.generatorsDir, name, 'index.js');
   }
+}
+
+/** A project needs a folder of its own: never the home folder or a file system's root. */
+function refuseHomeOrRoot(root: string): void {
+  let home: string | undefined;
+  try {
+    home = fs.realpathSync(os.homedir());
+  } catch {
+    home = undefined;
+  }
+  const what = root === path.parse(root).root ? 'the root of the file system' : root === home ? 'your home folder' : undefined;
+  if (what === undefined) return;
+  throw new UsageError(
+    `${showPath(root)} is ${what}: a project needs a folder of its own; nothing was written.`,
+    'Give the project a directory, e.g. `my-connector`, or run inside an empty folder.',
+  );
 }

@@ -20,6 +20,6 @@ export function docsAnswer<A>(stored: ProjectConfig | undefined): AnswerSpec<boo
     prompt: { message: 'Add a documentation site (Sphinx; published to GitHub Pages with CI)?' },
     default: () => (stored === undefined ? { value: true } : { value: stored.docs, from: '.yo-rc.json' }),
     store: true,
-    storedOptional: true,
+    storedDefault: false,
   };
 }

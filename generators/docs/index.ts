@@ -6,13 +6,14 @@ import type { ProjectConfig } from '../../lib/project-config.js';
 import { DOCS_MARKER } from '../../lib/readme-markers.js';
 import { SliceGenerator, type SliceParts } from '../../lib/slice.js';
 import { sourceContext } from '../../lib/source-context.js';
-import { ACTIONS, BYTEWAX_REQUIREMENT, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+import { ACTIONS, BYTEWAX_REQUIREMENT, CI_TOOLS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
 import type { DocsAnswers } from './answers.js';
 import { sinkContext } from '../sink/files.js';
 import { DOCS_INDEX, SINK_PAGE, SOURCE_PAGE, docsPage } from './pages.js';
 
 /** What the docs templates see (docs.yml included, shared with the ci slice). */
 export interface DocsContext {
+  installer: ProjectConfig['installer'];
   distName: string;
   packageName: string;
   description: string;
@@ -23,6 +24,7 @@ export interface DocsContext {
   ci: boolean;
   actions: typeof ACTIONS;
   tools: typeof PYTHON_TOOLS;
+  ciTools: typeof CI_TOOLS;
   markdownText: (value: string) => string;
   pyString: (value: string) => string;
 }
@@ -67,6 +69,7 @@ export default class DocsGenerator extends SliceGenerator<DocsAnswers, DocsConte
 
   protected templateContext(): DocsContext {
     return {
+      installer: this.project.installer,
       distName: this.project.distName,
       packageName: this.project.packageName,
       description: this.project.description,
@@ -77,6 +80,7 @@ export default class DocsGenerator extends SliceGenerator<DocsAnswers, DocsConte
       ci: this.project.ci,
       actions: ACTIONS,
       tools: PYTHON_TOOLS,
+      ciTools: CI_TOOLS,
       markdownText,
       pyString,
     };
@@ -101,7 +105,7 @@ export default class DocsGenerator extends SliceGenerator<DocsAnswers, DocsConte
       [
         '',
         'Added the documentation site in docs/. Build it strictly and run its doctests:',
-        '  uvx nox -s docs            # or see the README',
+        '  nox -s docs                # in the activated .venv; or see the README',
         'then open docs/_build/html/index.html.',
         this.project.ci
           ? 'To publish it from main, set Settings → Pages → Source to "GitHub Actions" in the GitHub repository.'

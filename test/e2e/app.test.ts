@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AWKWARD, CLI, readTree } from '../helpers/paths.js';
+import { AWKWARD, CLI, REPO_ROOT, readTree } from '../helpers/paths.js';
 import { check, ensureVenv, installProject, isolated, run, runProjectChecks, VENV, venvBin } from './python.js';
 import { runYo, yoHome } from './yo.js';
 
@@ -64,6 +64,18 @@ describe('e2e: app', function () {
     assert.ok(viaYo.has('src/bytewax_twin/orders.py') && viaYo.has('src/bytewax_twin/ticks.py'));
     assert.ok(viaYo.has('pyproject.toml'));
     assert.deepEqual(viaYo, readTree(path.join(work, 'twin')));
+  });
+
+  it('yo\'s front door behaves as the runner: --version writes nothing, a mistyped generator name is refused', () => {
+    const home = yoHome(fs.mkdtempSync(path.join(work, 'front-')));
+    const version = check(runYo(['bytewax-connector', '--version'], home));
+    assert.equal(version.output.trim(), JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version);
+    check(runYo(['bytewax-connector:sink', '--version'], home));
+    const typo = runYo(['bytewax-connector', 'partitoned', '--yes', '--author-name', 'Ada', '--skip-install'], home);
+    assert.equal(typo.status, 1, typo.output);
+    assert.match(typo.output, /There is no generator "partitoned": did you mean "partitioned"\?\nTo create a project in a directory of that name, run `yo bytewax-connector \.\/partitoned`\./);
+    assert.doesNotMatch(typo.output, /\n\s+at /, 'a stack trace');
+    assert.deepEqual(fs.readdirSync(home), ['node_modules'], 'a run wrote files');
   });
 
   it('the awkward description: every file stays valid and every check passes', () => {

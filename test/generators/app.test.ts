@@ -25,7 +25,7 @@ describe('app', () => {
     before(async () => {
       const result = await runGenerator('app')
         .withArguments(['acme-feed'])
-        .withOptions({ ...FLAGS, description: AWKWARD, license: 'MIT', python: '3.11' });
+        .withOptions({ ...FLAGS, description: AWKWARD, license: 'MIT', python: '3.11', installer: 'uv' });
       dir = path.join(result.cwd, 'acme-feed');
     });
 
@@ -83,6 +83,7 @@ describe('app', () => {
         authorEmail: 'ada@example.com',
         license: 'MIT',
         python: '3.11',
+        installer: 'uv',
         ci: false,
         docs: true,
         copyrightYear: new Date().getFullYear(),
