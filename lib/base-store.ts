@@ -21,6 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { UsageError, showValue } from './errors.js';
 import { projectPathProblem } from './merge.js';
 
@@ -147,6 +148,8 @@ interface Repository {
 
 /** The repository `root` is in, or why there is none to use. */
 function locate(root: string): Repository | { reason: string } {
+  // spawn fails with ENOENT for a missing working folder as for a missing git: tell them apart first.
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) return { reason: `${showValue(root)} is not a folder` };
   const run = runGit(root, ['rev-parse', '--show-toplevel', '--show-prefix']);
   if (run.missing) return { reason: 'git is not installed' };
   if (run.status !== 0) return { reason: `the project is not inside a git work tree (git said: ${gitSaid(run)})` };
