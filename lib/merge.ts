@@ -331,6 +331,8 @@ export function planFile(
   if (previous !== undefined && ours === previous) return { path, kind: 'update', text: next, ...withMode(theirs) };
   if (previous !== undefined && next === previous) return { path, kind: 'keep' };
   const merged = mergeText(previous, ours, next, labels);
+  // The generator's changes were already the user's too: nothing to write.
+  if (merged.clean && merged.text === ours) return { path, kind: 'keep' };
   if (merged.clean) return { path, kind: 'merged', text: merged.text, ...withMode(theirs) };
   return { path, kind: 'conflict', text: merged.text, conflicts: merged.conflicts, baseKnown: previous !== undefined, ...withMode(theirs) };
 }

@@ -80,6 +80,12 @@ describe('lib/merge', () => {
       assert.equal((result as { text: string }).text, lines('one', 'TWO', 'three', 'four', 'mine', 'five', 'six', 'seven'));
     });
 
+    it('keep: the generator made a change the user had already made', () => {
+      const ours = lines('one', 'TWO', 'three', 'four', 'five', 'six (mine)');
+      const theirs = lines('one', 'TWO', 'three', 'four', 'five', 'six');
+      assert.deepEqual(outcome(base, ours, theirs), { path: 'f.txt', kind: 'keep' });
+    });
+
     it('conflict: both changed the same line, diff3-style with all three versions', () => {
       const ours = lines('one', 'two', 'three (mine)', 'four', 'five', 'six');
       const theirs = lines('one', 'two', 'three (new)', 'four', 'five', 'six');
