@@ -258,7 +258,7 @@ describe('lib/base-store', function () {
   it("runs none of the programs a hostile repository's config names", () => {
     const files = projectFiles();
     writeFiles(tmp, files);
-    assert.equal(initRepository(tmp, { name: 'A', email: 'a@example.com' }, 'Create bytewax-orders with generator-bytewax-connector 0.1.0'), undefined);
+    assert.equal(initRepository(tmp, [...files.keys()], { name: 'A', email: 'a@example.com' }, 'Create bytewax-orders with generator-bytewax-connector 0.1.0'), undefined);
     const marker = (name: string) => path.join(tmp, `ran-${name}`);
     const hooks = path.join(tmp, 'evil-hooks');
     fs.mkdirSync(hooks);
@@ -304,7 +304,7 @@ describe('lib/base-store', function () {
       writeFiles(tmp, files);
       // The install step's lock file is in the first commit too, but the generator did not write it.
       fs.writeFileSync(path.join(tmp, 'uv.lock'), 'version = 1\n');
-      assert.equal(initRepository(tmp, author, 'Create bytewax-orders with generator-bytewax-connector 0.1.0'), undefined);
+      assert.equal(initRepository(tmp, [...files.keys(), 'uv.lock'], author, 'Create bytewax-orders with generator-bytewax-connector 0.1.0'), undefined);
       fs.appendFileSync(path.join(tmp, 'README.md'), 'User text.\n');
       fs.writeFileSync(path.join(tmp, 'src/bytewax_orders/helpers.py'), 'def helper(): ...\n');
       git(tmp, ['add', '--all']);
