@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../lib/runner.js';
+import { runCli } from './runner.js';
 import { shellWord } from '../lib/shell.js';
 
 /**

@@ -66,6 +66,8 @@ export interface AnswerSpec<V, A> {
    * (what those projects were made with).
    */
   readonly storedDefault?: V;
+  /** A stored answer that may be absent in `.yo-rc.json`, with no value then (a GitHub repository not known yet). */
+  readonly storedOptional?: boolean;
 }
 
 export type AnswerTable<A> = { readonly [K in keyof A]-?: AnswerSpec<NonNullable<A[K]>, A> };

@@ -1,18 +1,20 @@
 /**
  * Writing a run's files to disk, all or nothing as far as a file system allows.
  *
- * The generators render every file into yeoman's in-memory file system; the
- * root generator then commits them here instead of through yeoman's own commit:
+ * A run renders the project and decides, file by file, what to write or
+ * remove (lib/run/project.ts, by a three-way merge); the changes are
+ * committed here:
  *
  * 1. plan: every path must resolve inside the project root, through no
- *    symbolic link, with names the file system can hold; each file is new,
- *    identical, a deliberate edit, or a conflict with what the user changed;
- * 2. preflight: conflicts decided (asked in a terminal, refused without one,
- *    overwritten with --force), folders writable, enough free space; a failure
- *    here has written nothing;
+ *    symbolic link, with names the file system can hold; each change is a
+ *    create, an update, a delete or nothing (identical); a read-only file is
+ *    flagged, so replacing it is never silent;
+ * 2. preflight: folders writable, enough free space; a failure here has
+ *    written nothing;
  * 3. a journal of what is about to change (with the previous contents of files
- *    that are replaced) is written into the project, then each file through a
- *    temporary file and a rename, `.yo-rc.json` last, then the journal removed.
+ *    that are replaced or removed) is written into the project, then each file
+ *    through a temporary file and a rename, `.yo-rc.json` last, then the
+ *    journal removed.
  *
  * A write that fails part-way (a full disk, say) is undone at once. A run
  * killed part-way leaves its journal; the next run in that project undoes what
@@ -31,15 +33,13 @@ const CONFIG_FILE = '.yo-rc.json';
 const MAX_NAME_BYTES = 255;
 const MAX_PATH_BYTES = 4095;
 
-/** `keep`: a conflict the user chose to keep their version of. */
-export type Action = 'create' | 'update' | 'identical' | 'conflict' | 'keep';
+export type Action = 'create' | 'update' | 'delete' | 'identical';
 
-export interface PendingFile {
+export interface PendingChange {
   /** Absolute path. */
   readonly path: string;
-  readonly contents: Buffer;
-  /** An edit the generator means to make to a file the user may have changed (README, `__init__.py`). */
-  readonly deliberate: boolean;
+  /** What to write; null removes the file. */
+  readonly contents: Buffer | null;
   /** Permission bits to write the file with (else a new file gets the umask's, a replaced one keeps its own). */
   readonly mode?: number;
 }
@@ -47,12 +47,13 @@ export interface PendingFile {
 export interface PlanEntry {
   readonly relative: string;
   readonly absolute: string;
+  /** What to write (empty for a delete). */
   readonly contents: Buffer;
   readonly mode?: number;
-  action: Action;
+  readonly action: Action;
   /** What the file held before, when it exists. */
   readonly before?: Buffer;
-  /** The file exists and nobody may write it (no write bit): replacing it is never silent. */
+  /** The file exists and nobody may write it (no write bit): replacing or removing it is never silent. */
   readonly readOnly?: boolean;
 }
 
@@ -103,24 +104,27 @@ function checkName(part: string, whole: string): void {
 }
 
 /**
- * Classifies every pending file and checks its path: inside `root`, no symbolic
+ * Classifies every change and checks its path: inside `root`, no symbolic
  * link on the way, folders where folders are needed, names within limits.
  */
-export function planCommit(root: string, files: readonly PendingFile[]): PlanEntry[] {
-  const entries = files.map((file) => {
-    const relative = path.relative(root, file.path);
+export function planCommit(root: string, changes: readonly PendingChange[]): PlanEntry[] {
+  const entries = changes.map((change): PlanEntry => {
+    const relative = path.relative(root, change.path);
     if (relative === '' || relative.startsWith(`..${path.sep}`) || relative === '..' || path.isAbsolute(relative)) {
-      throw new UsageError(`Refusing to write ${file.path}: it is outside the project ${root}. Nothing was written.`);
+      throw new UsageError(`Refusing to write ${change.path}: it is outside the project ${root}. Nothing was written.`);
     }
     checkPath(root, relative);
-    const mode = file.mode === undefined ? {} : { mode: file.mode & 0o7777 };
-    const stats = lstat(file.path);
-    if (stats === undefined) return { relative, absolute: file.path, contents: file.contents, action: 'create' as Action, ...mode };
-    const before = readExisting(file.path, relative);
-    // A file with no write bit was protected on purpose (root could write it anyway): ask first.
+    const mode = change.mode === undefined ? {} : { mode: change.mode & 0o7777 };
+    const stats = lstat(change.path);
+    const contents = change.contents ?? Buffer.alloc(0);
+    if (stats === undefined) {
+      return { relative, absolute: change.path, contents, action: change.contents === null ? 'identical' : 'create', ...mode };
+    }
+    const before = readExisting(change.path, relative);
+    // A file with no write bit was protected on purpose (root could write it anyway).
     const readOnly = (stats.mode & 0o222) === 0;
-    const action: Action = before.equals(file.contents) ? 'identical' : file.deliberate && !readOnly ? 'update' : 'conflict';
-    return { relative, absolute: file.path, contents: file.contents, action, before, ...mode, ...(readOnly ? { readOnly } : {}) };
+    const action: Action = change.contents === null ? 'delete' : before.equals(change.contents) ? 'identical' : 'update';
+    return { relative, absolute: change.path, contents, action, before, ...mode, ...(readOnly && action !== 'identical' ? { readOnly } : {}) };
   });
   // The answers store goes last: a project whose .yo-rc.json is written is complete.
   return entries.sort((a, b) => Number(a.relative === CONFIG_FILE) - Number(b.relative === CONFIG_FILE));
@@ -178,7 +182,7 @@ function nearestExisting(file: string): string {
  * writable (or can be created in one that is), and the disk has room.
  */
 export function preflight(entries: readonly PlanEntry[]): void {
-  const writes = entries.filter((e) => e.action === 'create' || e.action === 'update');
+  const writes = entries.filter((e) => e.action !== 'identical');
   const folders = new Set(writes.map((e) => nearestExisting(e.absolute)));
   for (const folder of folders) {
     try {
@@ -232,12 +236,9 @@ function makeParents(file: string): string[] {
 /** Fault injection for the interrupted-run tests: the process kills itself after this many files. */
 const CRASH_AFTER = Number(process.env['GENERATOR_BYTEWAX_CONNECTOR_CRASH_AFTER_WRITES'] ?? Number.NaN);
 
-/**
- * Writes the planned files (conflicts must be decided by now: `update` to
- * write, `identical` to leave). Returns the entries written.
- */
+/** Writes and removes the planned files. Returns the entries changed. */
 export function applyCommit(root: string, entries: readonly PlanEntry[], command: string): PlanEntry[] {
-  const writes = entries.filter((e) => e.action === 'create' || e.action === 'update');
+  const writes = entries.filter((e) => e.action !== 'identical');
   if (writes.length === 0) return [];
   const created: string[] = [];
   const done: PlanEntry[] = [];
@@ -249,18 +250,22 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
       version: 2,
       command,
       directories: [],
-      entries: writes.map((e) => ({
-        path: e.relative.split(path.sep).join('/'),
-        action: e.action as 'create' | 'update',
-        after: sha256(e.contents),
-        ...(e.before ? { before: e.before.toString('base64') } : {}),
-      })),
+      entries: writes.map((e) => {
+        const file = e.relative.split(path.sep).join('/');
+        if (e.action === 'delete') return { path: file, action: 'delete' as const, after: '' as const, before: e.before!.toString('base64') };
+        return { path: file, action: e.action as 'create' | 'update', after: sha256(e.contents), ...(e.before ? { before: e.before.toString('base64') } : {}) };
+      }),
     };
     const key = journalKey();
     const saveJournal = () => writeAtomically(journalPath, Buffer.from(journalText(journal, key)));
     saveJournal();
     journalWritten = true;
     for (const entry of writes) {
+      if (entry.action === 'delete') {
+        fs.rmSync(entry.absolute);
+        done.push(entry);
+        continue;
+      }
       const made = makeParents(entry.absolute);
       if (made.length > 0) {
         created.push(...made);
@@ -337,6 +342,15 @@ export function recoverInterruptedRun(root: string): Recovery | undefined {
     const file = path.join(root, entry.path);
     fs.rmSync(tempPath(file), { force: true });
     const current = lstat(file);
+    if (entry.action === 'delete') {
+      // Removed by that run: put back, unless something took its place since.
+      if (current === undefined && entry.before !== undefined) {
+        makeParents(file);
+        writeAtomically(file, Buffer.from(entry.before, 'base64'));
+        undone++;
+      } else if (current !== undefined) kept.push(entry.path);
+      continue;
+    }
     if (current === undefined || !current.isFile()) continue;
     if (sha256(fs.readFileSync(file)) !== entry.after) {
       kept.push(entry.path);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { UsageError, showValue } from './errors.js';
 
-export const GENERATOR_NAMES = ['app', 'partitioned', 'dynamic', 'sink', 'ci', 'docs'] as const;
+export const GENERATOR_NAMES = ['app', 'partitioned', 'dynamic', 'sink', 'ci', 'docs', 'update'] as const;
 export type GeneratorName = (typeof GENERATOR_NAMES)[number];
 
 /**

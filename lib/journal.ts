@@ -21,14 +21,23 @@ export const JOURNAL = '.generator-bytewax-connector.journal.json';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-const entrySchema = z.object({
-  path: z.string(),
-  action: z.enum(['create', 'update']),
-  /** sha256 of what the run writes. */
-  after: z.string().check(z.regex(SHA256_HEX)),
-  /** base64 of what the file held before (updates only). */
-  before: z.optional(z.base64()),
-});
+const entrySchema = z.union([
+  z.object({
+    path: z.string(),
+    action: z.enum(['create', 'update']),
+    /** sha256 of what the run writes. */
+    after: z.string().check(z.regex(SHA256_HEX)),
+    /** base64 of what the file held before (updates only). */
+    before: z.optional(z.base64()),
+  }),
+  z.object({
+    path: z.string(),
+    action: z.literal('delete'),
+    after: z.literal(''),
+    /** base64 of what the file held: a removal is undone by writing it back. */
+    before: z.base64(),
+  }),
+]);
 
 const bodySchema = z.object({
   version: z.literal(2),

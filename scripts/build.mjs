@@ -1,9 +1,10 @@
-// Compiles the TypeScript into dist/, copies each generator's templates beside
-// its compiled index.js (where yo and the runner look for them), then bundles
-// the runner into one file: loading yeoman-environment's ~900 modules one by
-// one is most of a run's start-up time.
+// Compiles the TypeScript into dist/, copies the project model's templates
+// beside its compiled modules (dist/lib/project/**/templates, where the
+// renderer reads them) and the contract kit into dist/kit, then bundles the
+// runner into one file: loading yeoman-environment's ~900 modules one by one
+// is most of a run's start-up time.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -15,13 +16,13 @@ execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc
   cwd: root,
   stdio: 'inherit',
 });
-cpSync(path.join(root, 'lib', 'templates'), path.join(dist, 'lib', 'templates'), { recursive: true });
+const isFolder = (file) => statSync(file).isDirectory();
+cpSync(path.join(root, 'lib', 'project'), path.join(dist, 'lib', 'project'), {
+  recursive: true,
+  filter: (file) => isFolder(file) || file.endsWith('.ejs'),
+});
 // The contract kit's Python modules, copied as they are into every project that needs them.
 cpSync(path.join(root, 'kit', 'src', 'bytewax_connector_kit'), path.join(dist, 'kit'), { recursive: true, filter: (file) => !file.includes('__pycache__') });
-for (const name of readdirSync(path.join(root, 'generators'))) {
-  const templates = path.join(root, 'generators', name, 'templates');
-  if (existsSync(templates)) cpSync(templates, path.join(dist, 'generators', name, 'templates'), { recursive: true });
-}
 
 // Modules the runner bundles but never uses on its path, replaced by stubs
 // that fail if called: their top-level code would otherwise be parsed and run
@@ -107,7 +108,6 @@ for (const [name, manifest] of vendored) {
   mkdirSync(path.join(dist, 'vendor', name), { recursive: true });
   cpSync(manifest, path.join(dist, 'vendor', name, 'package.json'));
 }
-// The bin is bin/loader.ts as compiled.
+// The bin is bin/loader.ts as compiled; dist/bin/ keeps the runner unbundled for the tests (not shipped).
 cpSync(path.join(dist, 'bin', 'loader.js'), path.join(dist, 'cli.js'));
-rmSync(path.join(dist, 'bin'), { recursive: true });
 chmodSync(path.join(dist, 'cli.js'), 0o755);

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Generator from 'yeoman-generator';
-import { readOption } from '../../lib/answers.js';
-import { BaseGenerator } from '../../lib/base.js';
+import { entries, readOption } from '../../lib/answers.js';
 import { resolveRoot } from '../../lib/commit.js';
 import { UsageError, showPath, showValue } from '../../lib/errors.js';
 import { refuseGeneratorTypo } from '../../lib/generator-names.js';
@@ -11,16 +10,12 @@ import { enclosingRepository, gitAvailable, gitConfig, initRepository } from '..
 import { findPython, installByHand, installCommands, installProject, onPath } from '../../lib/install.js';
 import { JOURNAL } from '../../lib/journal.js';
 import { LOCK } from '../../lib/lock.js';
-import { type ProjectConfig, type SinkEntry, type SourceEntry, readProjectConfig } from '../../lib/project-config.js';
+import { type ProjectAnswers, projectAnswers } from '../../lib/project/answers.js';
+import type { ProjectConfig, SinkEntry, SourceEntry } from '../../lib/project/config.js';
+import { ProjectGenerator } from '../../lib/run/project.js';
 import { shellWord } from '../../lib/shell.js';
-import { writeProjectConfig } from '../../lib/slice.js';
-import CiGenerator, { publisherNotice } from '../ci/index.js';
-import DocsGenerator from '../docs/index.js';
-import DynamicGenerator from '../dynamic/index.js';
-import PartitionedGenerator from '../partitioned/index.js';
-import SinkGenerator from '../sink/index.js';
+import { publisherNotice } from '../ci/index.js';
 import { type AppAnswers, appAnswers } from './answers.js';
-import { APP_FILES, appTemplateContext } from './files.js';
 
 /** Declarations only (flags, help): defaults need the run's directory. */
 const DECLARED = appAnswers({ directoryName: '', git: () => undefined });
@@ -28,8 +23,11 @@ const DECLARED = appAnswers({ directoryName: '', git: () => undefined });
 /** What may be in a folder that counts as empty: a repository the user made for the project, and our own run's files. */
 const EMPTY_ENOUGH = new Set(['.git', LOCK, JOURNAL]);
 
+/** The answers a project keeps, in the order `.yo-rc.json` lists them. */
+const PROJECT_KEYS = entries(projectAnswers({ directoryName: '', git: () => undefined })).map(([key]) => key);
+
 /** Writes a new connector project, or brings an existing one up to date with changed answers. */
-export default class AppGenerator extends BaseGenerator<AppAnswers> {
+export default class AppGenerator extends ProjectGenerator<AppAnswers> {
   static readonly help = {
     summary: 'Create a Bytewax connector project: a Python package with sources, contract tests, examples and CI.',
     examples: [
@@ -38,9 +36,8 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     ],
   };
 
-  #root = '';
+  /** The answers an earlier run recorded here. */
   #stored: ProjectConfig | undefined;
-  #config!: ProjectConfig;
   /** Whether the install step made a working .venv. */
   #installed = false;
 
@@ -51,11 +48,17 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   async initializing(): Promise<void> {
     const given = readOption<string>(this.options, 'directory')?.trim();
     if (given !== undefined && given !== '') this.#checkDirectoryArgument(given);
-    this.#root = resolveRoot(path.resolve(this.env.cwd, given || '.'));
-    refuseHomeOrRoot(this.#root);
-    await this.startRun(this.#root);
-    this.#stored = readProjectConfig(this.#root);
-    if (this.#stored === undefined) await this.#checkFolderIsFree();
+    const root = resolveRoot(path.resolve(this.env.cwd, given || '.'));
+    refuseHomeOrRoot(root);
+    await this.openProject(root);
+    this.#stored = this.found?.state.config;
+    if (this.found === undefined) await this.#checkFolderIsFree();
+    else {
+      this.requireCurrentVersion(this.found.state);
+      this.requireConflictsResolved(this.found.state);
+    }
+    // A new project is recorded as git objects once it is a repository (after the install).
+    this.recordBaseAfterCommit = this.found !== undefined;
     if (this.canPrompt() && process.stdin.isTTY) {
       const { default: yosay } = await import('yosay');
       this.log(yosay('Let us scaffold a Bytewax connector: a tested, publishable Python package.'));
@@ -82,12 +85,12 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
   async #checkFolderIsFree(): Promise<void> {
     let entries: string[];
     try {
-      entries = fs.readdirSync(this.#root).filter((name) => !EMPTY_ENOUGH.has(name));
+      entries = fs.readdirSync(this.root).filter((name) => !EMPTY_ENOUGH.has(name));
     } catch {
       return; // Not there yet.
     }
     if (entries.length === 0 || this.force) return;
-    const shown = `${showPath(this.#root)} holds ${entries.length} file(s) or folder(s) already (${entries.slice(0, 3).map(showPath).join(', ')}${entries.length > 3 ? ', …' : ''})`;
+    const shown = `${showPath(this.root)} holds ${entries.length} file(s) or folder(s) already (${entries.slice(0, 3).map(showPath).join(', ')}${entries.length > 3 ? ', …' : ''})`;
     if (!this.canPrompt()) {
       throw new UsageError(`${shown} and is not a project of this generator; nothing was written.`, 'Choose a new or empty folder, or pass --force to write the project into this one.');
     }
@@ -104,10 +107,10 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
     const noGit = readOption<boolean>(this.options, 'git') === false;
     const answers = await this.answer(
       appAnswers({
-        directoryName: path.basename(this.#root),
+        directoryName: path.basename(this.root),
         stored: this.#stored,
-        // With --no-git, no git process at all.
-        git: noGit ? () => undefined : (key) => gitConfig(key, this.env.cwd),
+        // With --no-git, no git process at all; the repository only from the project's own.
+        git: noGit ? () => undefined : (key) => (key.startsWith('remote.') ? this.#ownRemote(key) : gitConfig(key, this.env.cwd)),
         gitDisabled: noGit,
         uvAvailable: () => onPath('uv'),
       }),
@@ -123,92 +126,64 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       throw new UsageError('--installer uv needs uv on PATH to install the project, and there is none.', 'Install uv (https://docs.astral.sh/uv/), or pass --installer pip, or --skip-install.');
     }
     const stored = this.#stored;
-    this.#config = {
-      generatorVersion: this.rootGeneratorVersion(),
-      distName: answers.distName,
-      packageName: answers.packageName,
-      description: answers.description,
-      authorName: answers.authorName,
-      authorEmail: answers.authorEmail,
-      license: answers.license,
-      python: answers.python,
-      installer: answers.installer,
-      ci: answers.ci,
-      docs: answers.docs,
+    const kept = Object.fromEntries(PROJECT_KEYS.filter((key) => answers[key] !== undefined).map((key) => [key, answers[key]])) as unknown as ProjectAnswers;
+    this.project = {
+      generatorVersion: this.version,
+      ...kept,
       copyrightYear: stored?.copyrightYear ?? new Date().getFullYear(),
-      // The slices record their own sources and sinks as they write them.
-      sources: stored?.sources ?? [],
-      sinks: stored?.sinks ?? [],
+      createdWith: stored?.createdWith ?? this.version,
+      sources: [...(stored?.sources ?? []), ...this.#newSources(stored)],
+      sinks: [...(stored?.sinks ?? []), ...this.#newSinks(stored)],
     };
   }
 
+  /** A remote's setting of the project's own repository (never one it merely sits inside). */
+  #ownRemote(key: string): string | undefined {
+    if (!fs.existsSync(path.join(this.root, '.git'))) return undefined;
+    return gitConfig(key, this.root);
+  }
+
   /** The sources this run adds: from flags or from the first-source question (one the project has is no change). */
-  #newSources(): SourceEntry[] {
+  #newSources(stored: ProjectConfig | undefined): SourceEntry[] {
     const { partitioned, dynamic, client, startSource, sourceName } = this.answers;
     const sources: SourceEntry[] = [];
     if (partitioned !== undefined) sources.push({ name: partitioned, kind: 'partitioned' });
     if (dynamic !== undefined) sources.push({ name: dynamic, kind: 'dynamic', client });
     if (startSource === 'partitioned' && sourceName) sources.push({ name: sourceName, kind: 'partitioned' });
     if (startSource === 'dynamic' && sourceName) sources.push({ name: sourceName, kind: 'dynamic', client });
-    const existing = new Set(this.#config.sources.map((s) => s.name));
+    const existing = new Set((stored?.sources ?? []).map((s) => s.name));
     return sources.filter((source) => !existing.has(source.name));
   }
 
   /** The sinks this run adds: from flags or from the first-sink question (one the project has is no change). */
-  #newSinks(): SinkEntry[] {
+  #newSinks(stored: ProjectConfig | undefined): SinkEntry[] {
     const { sink, sinkKind, startSink, sinkName } = this.answers;
     const sinks: SinkEntry[] = [];
     if (sink !== undefined) sinks.push({ name: sink, kind: sinkKind });
     if (startSink !== 'none' && sinkName) sinks.push({ name: sinkName, kind: startSink });
-    const existing = new Set(this.#config.sinks.map((s) => s.name));
+    const existing = new Set((stored?.sinks ?? []).map((s) => s.name));
     return sinks.filter((entry) => !existing.has(entry.name));
-  }
-
-  async configuring(): Promise<void> {
-    writeProjectConfig(this, this.#root, this.#config);
-    const composed = {
-      projectRoot: this.#root,
-      yes: true,
-      force: this.force,
-      skipInstall: true,
-      invokedAs: readOption(this.options, 'invokedAs'),
-      git: readOption<boolean>(this.options, 'git'),
-    };
-    for (const source of this.#newSources()) {
-      const options = source.kind === 'dynamic' ? { ...composed, client: source.client } : composed;
-      const Generator = source.kind === 'dynamic' ? DynamicGenerator : PartitionedGenerator;
-      await this.composeWith({ Generator, path: this.#sibling(source.kind) }, [source.name], options);
-    }
-    for (const sink of this.#newSinks()) {
-      const options = { ...composed, kind: sink.kind };
-      await this.composeWith({ Generator: SinkGenerator, path: this.#sibling('sink') }, [sink.name], options);
-    }
-    if (this.#config.ci) await this.composeWith({ Generator: CiGenerator, path: this.#sibling('ci') }, [], composed);
-    // After the sources: it writes every source's page.
-    if (this.#config.docs) await this.composeWith({ Generator: DocsGenerator, path: this.#sibling('docs') }, [], composed);
-  }
-
-  writing(): void {
-    this.writeFiles(this.#root, APP_FILES, appTemplateContext(this.#config));
   }
 
   async install(): Promise<void> {
     if (this.#shouldInstall()) await this.#install();
     // After the install, so that uv.lock is in the first commit.
     await this.#initGit();
+    // Then what the generator wrote is kept as git objects: the next run's base.
+    if (!this.recordBaseAfterCommit) this.recordBase();
   }
 
   /** A new project is installed (unless --skip-install); a re-run keeps its .venv unless it has none or pyproject.toml changed. */
   #shouldInstall(): boolean {
     if (readOption<boolean>(this.options, 'skip-install')) return false;
-    if (this.#stored === undefined || !fs.existsSync(path.join(this.#root, '.venv'))) return true;
+    if (this.#stored === undefined || !fs.existsSync(path.join(this.root, '.venv'))) return true;
     return this.runState.written.includes('pyproject.toml');
   }
 
   async #install(): Promise<void> {
     this.runState.phase = 'installing';
-    this.runState.installByHand = installByHand(this.#root, this.#config.installer, this.#config.python);
-    this.#installed = await installProject(this.#root, this.#config.installer, this.#config.python, {
+    this.runState.installByHand = installByHand(this.root, this.project.installer, this.project.python);
+    this.#installed = await installProject(this.root, this.project.installer, this.project.python, {
       log: (message) => this.log(message),
       children: this.runState.children,
     });
@@ -222,12 +197,12 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
    * nesting one (--git, or the question in a terminal).
    */
   async #initGit(): Promise<void> {
-    if (!this.answers.git || this.#stored !== undefined || fs.existsSync(path.join(this.#root, '.git'))) return;
+    if (!this.answers.git || this.#stored !== undefined || fs.existsSync(path.join(this.root, '.git'))) return;
     if (!gitAvailable()) {
       this.log('git is not installed, so the project is not a git repository yet.');
       return;
     }
-    const outer = enclosingRepository(this.#root);
+    const outer = enclosingRepository(this.root);
     if (outer !== undefined && readOption(this.options, 'git') === undefined) {
       let nest = false;
       if (this.canPrompt()) {
@@ -244,55 +219,46 @@ export default class AppGenerator extends BaseGenerator<AppAnswers> {
       }
     }
     const files = [...this.runState.written];
-    if (fs.existsSync(path.join(this.#root, 'uv.lock')) && !files.includes('uv.lock')) files.push('uv.lock');
+    if (fs.existsSync(path.join(this.root, 'uv.lock')) && !files.includes('uv.lock')) files.push('uv.lock');
     const failure = initRepository(
-      this.#root,
+      this.root,
       files,
-      { name: this.#config.authorName, email: this.#config.authorEmail },
-      `Create ${this.#config.distName} with generator-bytewax-connector ${this.#config.generatorVersion}`,
+      { name: this.project.authorName, email: this.project.authorEmail },
+      `Create ${this.project.distName} with generator-bytewax-connector ${this.project.generatorVersion}`,
     );
     this.log(failure === undefined ? 'Made the project a git repository with a first commit.' : `Could not make the project a git repository:\n${failure}`);
   }
 
   /** One "Next steps" block: for where the user is, how they ran us, and what the project has. */
   end(): void {
-    const relative = path.relative(this.env.cwd, this.#root);
+    const relative = path.relative(this.env.cwd, this.root);
     const where = relative === '' ? 'the current directory' : showPath(relative);
-    const sources = [...this.#config.sources, ...this.#newSources()];
-    const sinks = [...this.#config.sinks, ...this.#newSinks()];
+    const { sources, sinks } = this.project;
     const has = [...sources.map((s) => `${s.kind} source ${s.name}`), ...sinks.map((s) => `${s.kind} sink ${s.name}`)];
-    if (this.#config.ci) has.push('CI workflows');
-    if (this.#config.docs) has.push('a documentation site');
+    if (this.project.ci) has.push('CI workflows');
+    if (this.project.docs) has.push('a documentation site');
     const column = (command: string, note = '') => (note === '' ? `  ${showPath(command)}` : `  ${showPath(command).padEnd(44)} # ${note}`);
     const verb = this.#stored === undefined ? 'Created' : this.runState.written.length > 0 ? 'Updated' : 'Nothing to change in';
-    const installLines = this.#installed || fs.existsSync(path.join(this.#root, '.venv'))
+    const installLines = this.#installed || fs.existsSync(path.join(this.root, '.venv'))
       ? []
-      : installCommands(this.#config.installer, findPython(this.#config.python)).map((command, i) => column(command, i === 0 ? 'install the project and its dev tools' : ''));
+      : installCommands(this.project.installer, findPython(this.project.python)).map((command, i) => column(command, i === 0 ? 'install the project and its dev tools' : ''));
     const lines = [
       '',
-      `${verb} ${this.#config.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
+      `${verb} ${this.project.distName} in ${where}${has.length > 0 ? ` with ${has.join(', ')}` : ''}.`,
       'Next steps:',
       relative === '' ? undefined : `  ${showPath(`cd ${shellWord(relative.startsWith('-') ? `./${relative}` : relative)}`)}`,
       ...installLines,
-      this.#installed && this.#config.installer === 'uv' && this.#stored === undefined && !this.answers.git ? column('git add uv.lock', 'commit the lock file: CI installs from it') : undefined,
+      this.#installed && this.project.installer === 'uv' && this.#stored === undefined && !this.answers.git ? column('git add uv.lock', 'commit the lock file: CI installs from it') : undefined,
       column('. .venv/bin/activate', 'then, in that shell:'),
       column('pytest', sources.length + sinks.length > 0 ? 'the contract tests of every source and sink' : 'the package tests'),
       ...[...sources, ...sinks].map((s) => column(`python -m bytewax.run examples.${s.name}:flow -w 2`, `run the ${s.name} example`)),
       sources.length === 0 ? column(`${this.commandFor('partitioned')} <name>`, 'add a source (or: dynamic)') : undefined,
       sinks.length === 0 ? column(`${this.commandFor('sink')} <name>`, 'add a sink') : undefined,
-      this.#config.docs ? column('nox -s docs', 'build the documentation into docs/_build/html') : undefined,
+      this.project.docs ? column('nox -s docs', 'build the documentation into docs/_build/html') : undefined,
       '',
     ];
     this.log(lines.filter((line) => line !== undefined).map((line) => line.trimEnd()).join('\n'));
-    if (this.#config.ci && !this.#stored?.ci) this.log(publisherNotice(this.#config, this.#root, this.answers.git));
-  }
-
-  /**
-   * Where a composed generator's built file is (its templates are beside it):
-   * yo, the runner and yeoman-test all load the generators from there.
-   */
-  #sibling(name: string): string {
-    return path.join(this.generatorsDir, name, 'index.js');
+    if (this.project.ci && !this.#stored?.ci) this.log(publisherNotice(this.project));
   }
 }
 

@@ -2,14 +2,14 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
-type Runner = typeof import('../../lib/runner.js');
+type Runner = typeof import('../../bin/runner.js');
 
 /**
- * The built runner (`dist/lib/runner.js`), run in this process: the same code
+ * The built runner (`dist/bin/runner.js`), run in this process: the same code
  * as the `generator-bytewax-connector` bin without a process start per run.
  */
 export async function loadRunner(): Promise<Runner['runCli']> {
-  const runner = (await import(path.join(REPO_ROOT, 'dist', 'lib', 'runner.js'))) as Runner;
+  const runner = (await import(path.join(REPO_ROOT, 'dist', 'bin', 'runner.js'))) as Runner;
   return runner.runCli;
 }
 

@@ -1,12 +1,22 @@
-import { docstringParagraph, pyString, tomlString, yamlString } from '../../lib/escape.js';
-import type { FilesTable } from '../../lib/files.js';
-import { spdxExpression } from '../../lib/licenses.js';
-import type { ProjectConfig } from '../../lib/project-config.js';
-import { CI_MARKER, DOCS_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from '../../lib/readme-markers.js';
-import { BYTEWAX_REQUIREMENT, DEV_GROUP, DOCS_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../lib/versions.js';
+/**
+ * The project's base: the files every project has (pyproject.toml, README,
+ * noxfile, licence, package, tests and examples packages), rendered from its
+ * answers. The README gets a section per source and sink (and for CI and
+ * docs) above its marker lines, and the package's `__init__.py` exports each
+ * slice's classes, as they did when slices were added one at a time.
+ */
+import { docstringParagraph, pyString, tomlString, yamlString } from '../../escape.js';
+import type { FilesTable } from '../../files.js';
+import { spdxExpression } from '../../licenses.js';
+import { BYTEWAX_REQUIREMENT, DEV_GROUP, DOCS_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../versions.js';
+import type { ProjectConfig } from '../config.js';
+import { CI_MARKER, DOCS_MARKER, NO_SINKS_YET, NO_SOURCES_YET, SINKS_MARKER, SOURCES_MARKER } from './readme-markers.js';
 
-/** What the app's templates see: the project's answers and what derives from them. */
-export interface AppTemplateContext extends ProjectConfig {
+/** The base's templates, under lib/project. */
+export const BASE_TEMPLATES = 'base/templates';
+
+/** What the base's templates see: the project's answers and what derives from them. */
+export interface BaseContext extends ProjectConfig {
   licenseExpression: string;
   pythonVersions: string[];
   bytewaxRequirement: string;
@@ -29,23 +39,29 @@ export interface AppTemplateContext extends ProjectConfig {
   pyString: (value: string) => string;
 }
 
-export const APP_FILES: FilesTable<AppTemplateContext> = [
+/** README and `__init__.py` are rendered here, then given their slices' sections and exports by the renderer. */
+export const README = 'README.md';
+export const packageInit = (c: Pick<ProjectConfig, 'packageName'>) => `src/${c.packageName}/__init__.py`;
+
+export const BASE_FILES: FilesTable<BaseContext> = [
   { template: 'pyproject.toml.ejs', target: () => 'pyproject.toml' },
-  { template: 'README.md.ejs', target: () => 'README.md', mode: 'once' },
-  { template: 'CHANGELOG.md.ejs', target: () => 'CHANGELOG.md', mode: 'once' },
+  { template: 'README.md.ejs', target: () => README },
+  { template: 'CHANGELOG.md.ejs', target: () => 'CHANGELOG.md' },
   { template: 'gitignore.ejs', target: () => '.gitignore' },
   { template: '.pre-commit-config.yaml.ejs', target: () => '.pre-commit-config.yaml' },
   { template: 'noxfile.py.ejs', target: () => 'noxfile.py', executable: true },
   { template: (c) => `licenses/${c.license}.ejs`, target: () => 'LICENSE' },
-  { template: 'src/package/__init__.py.ejs', target: (c) => `src/${c.packageName}/__init__.py`, mode: 'once' },
+  { template: 'src/package/__init__.py.ejs', target: packageInit },
   { template: 'src/package/py.typed.ejs', target: (c) => `src/${c.packageName}/py.typed` },
+  // The demo package, once the project has a source or sink with a demo backend in it.
+  { template: 'src/package/demo__init__.py.ejs', target: (c) => `src/${c.packageName}/demo/__init__.py`, when: (c) => c.sources.length + c.sinks.length > 0 },
   { template: 'tests/__init__.py.ejs', target: () => 'tests/__init__.py' },
   { template: 'tests/test_package.py.ejs', target: () => 'tests/test_package.py' },
   { template: 'examples/__init__.py.ejs', target: () => 'examples/__init__.py' },
 ];
 
-/** The app's template context for a project's answers. */
-export function appTemplateContext(config: ProjectConfig): AppTemplateContext {
+/** The base's template context for a project's answers. */
+export function baseContext(config: ProjectConfig): BaseContext {
   return {
     ...config,
     licenseExpression: spdxExpression(config.license),

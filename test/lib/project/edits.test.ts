@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { addExports, insertSection, naturalCompare, sortNames } from '../../lib/project-edits.js';
+import { addExports, insertSection, naturalCompare, sortNames } from '../../../lib/project/base/edits.js';
 
 const INIT = ['"""Doc."""', '', 'from importlib.metadata import version', '', '__all__ = [', '    "__version__",', ']', ''].join('\n');
 

@@ -1,36 +1,26 @@
 /**
- * What every generator of this package shares: options and questions from its
- * answers table, user errors reported without Yeoman's noise, the files table
- * rendered into the in-memory file system, and, in the generator the user ran
- * (the root), the safe commit of everything the run wrote (see commit.ts) and
- * the handling of Ctrl-C.
+ * What every generator of this package shares, as Yeoman sees it: options
+ * and questions from its answers table, user errors reported without
+ * Yeoman's noise, `--version`, and, in the generator the user ran (the
+ * root), the project's lock, the recovery of a run cut off part-way, the
+ * commit of what the run writes (see project.ts and lib/commit.ts) and the
+ * handling of Ctrl-C.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createTwoFilesPatch } from 'diff';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Generator, { type Storage, type Task } from 'yeoman-generator';
-import { type AnswerTable, checkGiven, completeAnswers, entries, helpText, questions, readGiven, readOption } from './answers.js';
-import { type PlanEntry, applyCommit, planCommit, preflight, recoverInterruptedRun } from './commit.js';
-import { UsageError, describeSystemError, isUsageError, showPath, showValue } from './errors.js';
-import { lockProject, releaseProjectLocks } from './lock.js';
-import { type FilesTable, renderTemplate } from './files.js';
+import { type AnswerTable, checkGiven, completeAnswers, entries, helpText, questions, readGiven, readOption } from '../answers.js';
+import { JOURNAL, recoverInterruptedRun } from '../commit.js';
+import { UsageError, describeSystemError, isUsageError, showPath, showValue } from '../errors.js';
+import { lockProject, releaseProjectLocks } from '../lock.js';
 
 type Options = Generator['options'];
 
-interface MemFsFile {
-  path: string;
-  contents: Buffer | null;
-  stat?: { mode?: number } | null;
-  state?: string;
-  committed?: boolean;
-}
-
-/** Per run (per environment): files edited on purpose, and how far the run got. */
+/** Per run (per environment): how far the run got. */
 export interface RunState {
-  deliberate: Set<string>;
   phase: 'preparing' | 'written' | 'installing' | 'done';
   /** What to tell the user if the run is stopped while installing. */
   installByHand: string;
@@ -40,6 +30,8 @@ export interface RunState {
   finished: boolean;
   /** Files the commit wrote (created or updated), relative to the project root. */
   written: string[];
+  /** The exit status of a run that succeeded but has something left to do (an update's conflicts). */
+  exitCode: number;
 }
 /**
  * Kept on the environment under a global symbol: the runner's bundle and the
@@ -67,6 +59,11 @@ function watchSignals(state: RunState, message: () => string): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/** The exit status a finished run asks for (0 unless it called `failRun`). */
+export function runExitCode(env: object): number {
+  return (env as Record<symbol, RunState | undefined>)[RUN_STATE]?.exitCode ?? 0;
 }
 
 /** Where yeoman's unused stores point: a path no one made (a folder of a random name), outside every project. */
@@ -138,7 +135,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
 
   protected get runState(): RunState {
     const env = this.env as unknown as Record<symbol, RunState | undefined>;
-    env[RUN_STATE] ??= { deliberate: new Set(), phase: 'preparing', installByHand: '', children: new Set(), finished: false, written: [] };
+    env[RUN_STATE] ??= { phase: 'preparing', installByHand: '', children: new Set(), finished: false, written: [], exitCode: 0 };
     return env[RUN_STATE];
   }
 
@@ -175,12 +172,15 @@ export abstract class BaseGenerator<A extends object> extends Generator {
    * commit, and reports Ctrl-C in one line. Call it before reading anything
    * from the project.
    */
-  protected async startRun(projectRoot: string): Promise<void> {
+  protected async startRun(projectRoot: string, { recover = true } = {}): Promise<void> {
     if (!this.isRoot) return;
     // The lock is held until the run ends, whichever way.
     this.env.once('end', releaseProjectLocks);
     this.env.once('error', releaseProjectLocks);
     if (isDirectory(projectRoot)) await lockProject(projectRoot, runCommand());
+    if (!recover && fs.existsSync(path.join(projectRoot, JOURNAL))) {
+      throw new UsageError('A previous run in this project was cut off part-way; run without --dry-run first, which completes it.');
+    }
     const recovered = recoverInterruptedRun(projectRoot);
     if (recovered) {
       const kept = recovered.kept.length > 0 ? ` Kept, because they changed since: ${recovered.kept.join(', ')}.` : '';
@@ -206,42 +206,24 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     }
   }
 
-  /** Where the built generators are, each in its folder with its templates; lib/ is beside it. */
-  protected get generatorsDir(): string {
-    return path.join(path.dirname(this.resolved), '..');
+  /** Where the built package is: dist/ (yo, the runner and yeoman-test all load the generators from dist/generators/<name>/). */
+  protected get distDir(): string {
+    return path.join(path.dirname(this.resolved), '..', '..');
   }
 
-  /** Renders `table`'s templates with `context` into the in-memory file system under `root`. */
-  protected writeFiles<C extends object>(root: string, table: FilesTable<C>, context: C): void {
-    for (const spec of table) {
-      if (spec.when && !spec.when(context)) continue;
-      const target = path.join(root, spec.target(context));
-      if (spec.mode === 'once' && this.fs.exists(target)) continue;
-      const template = typeof spec.template === 'string' ? spec.template : spec.template(context);
-      const options = spec.executable ? { stat: { mode: 0o755 } as never } : undefined;
-      if (spec.kit) {
-        this.fs.write(target, fs.readFileSync(path.join(this.generatorsDir, '..', 'kit', template), 'utf8'), options);
-        continue;
-      }
-      // Shared templates sit in lib/templates/, built beside lib/ in dist/ as the generators are.
-      const file = spec.shared ? path.join(this.generatorsDir, '..', 'lib', 'templates', template) : this.templatePath(template);
-      this.fs.write(target, renderTemplate(file, context), options);
-    }
-  }
-
-  /** Writes an edit to a file the user owns (an insertion): not a conflict to ask about. */
-  protected writeDeliberately(file: string, contents: string): void {
-    this.fs.write(file, contents);
-    this.runState.deliberate.add(path.resolve(file));
-  }
-
+  /**
+   * The commit of the run, once every task before it is done: the root
+   * generator's project folder is made (a new project) and locked, then
+   * `commitProject` writes.
+   */
   async #commit(root: string): Promise<void> {
     if (this.runState.finished) return;
     const made = isDirectory(root) ? [] : makeFolder(root);
     try {
       // The lock lives in the project folder: a new project's folder is made for it.
       await lockProject(root, runCommand());
-      await this.#commitLocked(root);
+      await this.commitProject(root);
+      this.runState.phase = 'written';
     } catch (error) {
       // Nothing was written: the folders made for the lock go too (once it is released).
       if (made.length > 0) {
@@ -258,75 +240,21 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     }
   }
 
-  async #commitLocked(root: string): Promise<void> {
-    const all = this.env.sharedFs.all() as MemFsFile[];
-    const pending = all.filter((file) => file.state === 'modified' && file.contents !== null);
-    const plan = planCommit(
-      root,
-      pending.map((file) => ({
-        path: file.path,
-        contents: file.contents!,
-        ...(file.stat?.mode === undefined ? {} : { mode: file.stat.mode }),
-        deliberate: this.runState.deliberate.has(path.resolve(file.path)) || path.basename(file.path) === '.yo-rc.json',
-      })),
-    );
-    await this.#decideConflicts(plan);
-    preflight(plan);
-    const written = applyCommit(root, plan, runCommand());
-    this.runState.written.push(...written.map((entry) => entry.relative.split(path.sep).join('/')));
-    for (const file of pending) {
-      delete file.state;
-      file.committed = true;
-    }
-    this.runState.phase = 'written';
-    const shown = (entry: PlanEntry) => showPath(path.relative(this.env.cwd, entry.absolute) || entry.relative);
-    for (const entry of plan) {
-      if (entry.action === 'identical') continue;
-      const label = { create: 'create', update: 'update', conflict: 'update', keep: 'kept', identical: '' }[entry.action];
-      this.log(`  ${label.padEnd(7)}${shown(entry)}`);
-    }
+  /** What the run writes into the project at `root` (locked by now). */
+  protected abstract commitProject(root: string): Promise<void>;
+
+  /**
+   * Ends the run with exit status 1 although nothing went wrong: the runner
+   * reads it from the run's state; under yo, the process's exit code is set.
+   */
+  protected failRun(): void {
+    this.runState.exitCode = 1;
+    if (readOption(this.options, 'invokedAs') === undefined) process.exitCode = 1;
   }
 
-  async #decideConflicts(plan: PlanEntry[]): Promise<void> {
-    const conflicts = plan.filter((entry) => entry.action === 'conflict');
-    if (conflicts.length === 0) return;
-    if (this.force) {
-      for (const entry of conflicts) entry.action = 'update';
-      return;
-    }
-    const described = (entry: PlanEntry) => `${showPath(entry.relative)}${entry.readOnly ? ' (read-only)' : ''}`;
-    if (!this.canPrompt()) {
-      throw new UsageError(
-        'These files differ from what the generator would write, and no terminal is attached to ask:\n' +
-          conflicts.map((entry) => `  ${described(entry)}`).join('\n') +
-          '\nNothing was written.',
-        'Run again in a terminal to review each change, or pass --force to overwrite them.',
-      );
-    }
-    for (const entry of conflicts) {
-      for (;;) {
-        const { overwrite } = await this.prompt<{ overwrite: string }>({
-          type: 'select',
-          name: 'overwrite',
-          message: entry.readOnly
-            ? `${showPath(entry.relative)} is read-only and differs from what the generator would write. Overwrite it?`
-            : `${showPath(entry.relative)} differs from what the generator would write. Overwrite it?`,
-          choices: [
-            { value: 'overwrite', name: 'Overwrite it' },
-            { value: 'keep', name: 'Keep my version' },
-            { value: 'diff', name: 'Show the differences' },
-            { value: 'stop', name: 'Stop and write nothing' },
-          ],
-        } as never);
-        if (overwrite === 'diff') {
-          this.log(createTwoFilesPatch(entry.relative, entry.relative, entry.before!.toString('utf8'), entry.contents.toString('utf8'), 'yours', 'generated'));
-          continue;
-        }
-        if (overwrite === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
-        entry.action = overwrite === 'keep' ? 'keep' : 'update';
-        break;
-      }
-    }
+  /** The command line of this run, for the lock and the journal. */
+  protected get runCommand(): string {
+    return runCommand();
   }
 
   /**

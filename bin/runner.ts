@@ -3,7 +3,8 @@
  * this package's generators with yeoman-environment directly, so it needs no
  * global `yo` and works as root and in CI. Its `--help` lists the generator's
  * own options (from its answers table), never yeoman's internals.
- * `bin/cli.ts` calls it for the process; tests call it in-process.
+ * `bin/cli.ts` calls it for the process; tests call it in-process (built as
+ * dist/bin/runner.js, which the package does not ship).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +12,13 @@ import type { Readable, Writable } from 'node:stream';
 import { TerminalAdapter } from '@yeoman/adapter';
 import { Command, Option } from 'commander';
 import { createEnv } from 'yeoman-environment';
-import { isUsageError } from './errors.js';
-import { type GeneratorName, refuseGeneratorTypo } from './generator-names.js';
-import { releaseProjectLocks } from './lock.js';
-import { shellWord } from './shell.js';
+import { isUsageError } from '../lib/errors.js';
+import { type GeneratorName, refuseGeneratorTypo } from '../lib/generator-names.js';
+import { releaseProjectLocks } from '../lib/lock.js';
+import { runExitCode } from '../lib/run/base.js';
+import { shellWord } from '../lib/shell.js';
 import AppGenerator from '../generators/app/index.js';
+import UpdateGenerator from '../generators/update/index.js';
 import CiGenerator from '../generators/ci/index.js';
 import DocsGenerator from '../generators/docs/index.js';
 import DynamicGenerator from '../generators/dynamic/index.js';
@@ -35,6 +38,7 @@ export const GENERATORS = {
   sink: SinkGenerator,
   ci: CiGenerator,
   docs: DocsGenerator,
+  update: UpdateGenerator,
 } as const satisfies Record<GeneratorName, { help: GeneratorHelp }>;
 
 export interface RunnerIo {
@@ -123,19 +127,21 @@ export async function runCli(argv: string[], io: RunnerIo): Promise<number> {
     const meta = env.getGeneratorMeta(`bytewax-connector:${chosen}`)!;
     const command = commandFor(chosen, invokedAs, (await meta.instantiateHelp()) as never);
     command.configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    let status = 0;
     command.action(async function (this: Command) {
       const options = { ...this.opts(), invokedAs };
       // Arguments only, after `--`: yeoman parses what it is given again, and
       // would read a directory named `-foo` as flags.
       const instance = await meta.instantiate(['--', ...this.args], options);
       await env.runGenerator(instance);
+      status = runExitCode(env);
     });
     try {
       await command.parseAsync(args, { from: 'user' });
     } finally {
       releaseProjectLocks();
     }
-    return 0;
+    return status;
   } catch (error) {
     const commander = error as { code?: string; exitCode?: number };
     if (commander.code?.startsWith('commander.')) return commander.exitCode ?? 1;

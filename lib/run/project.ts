@@ -1,0 +1,361 @@
+/**
+ * The run of every generator: open the project (its lock taken, a run cut
+ * off part-way undone, `.yo-rc.json` read once), change its config by the
+ * answers, render the whole project (lib/project/render.ts), and bring the
+ * rendering in by a three-way merge per file (lib/merge.ts): base = what the
+ * generator wrote last time, ours = the file as it is, theirs = the new
+ * rendering. Then `.yo-rc.json` is written once, last, with the new config
+ * and the manifest of what the generator wrote, which (with those contents
+ * kept as git objects, lib/base-store.ts) is the next run's base.
+ *
+ * A conflict (the user and the generator changed the same lines, or a file
+ * whose base is unknown differs) is asked about in a terminal, refused
+ * without one, and overwritten with --force; `update` writes it with
+ * markers instead and lists it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { readOption } from '../answers.js';
+import { gitBlobId, openBase, recordBase } from '../base-store.js';
+import { type PendingChange, type PlanEntry, applyCommit, checkPath, planCommit, preflight } from '../commit.js';
+import { UsageError, showPath } from '../errors.js';
+import { type FileOutcome, type MergeLabels, hasConflictMarkers, planUpdate } from '../merge.js';
+import { CONFIG_FILE, type ProjectConfig, type ProjectState, findProjectRoot, projectStateText, readProjectState } from '../project/config.js';
+import { type RenderPlaces, type Rendering, renderProject } from '../project/render.js';
+import { BaseGenerator } from './base.js';
+
+/** What a run did (or, with --dry-run, would do) to each file. */
+export interface RunReport {
+  /** The generator version that last rendered the project (none for a new one). */
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly outcomes: readonly FileOutcome[];
+  /** Files written with conflict markers, to resolve by hand. */
+  readonly conflicts: readonly string[];
+  /** Files written or removed, relative to the project root. */
+  readonly changed: readonly string[];
+}
+
+/** What a conflict became, when the user was asked. */
+type Resolution = 'theirs' | 'ours' | 'markers';
+
+export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A> {
+  /** The project root. */
+  protected root = '';
+  /** `.yo-rc.json` as this run found it (undefined: a new project). */
+  protected found: { state: ProjectState; others: Record<string, unknown> } | undefined;
+  /** The project's config once this run has changed it (set before the commit). */
+  protected project!: ProjectConfig;
+  /** What the commit did. */
+  protected report: RunReport | undefined;
+  /** `update` writes conflicts with markers; every other run asks about them. */
+  protected conflictMode: 'ask' | 'markers' = 'ask';
+  /** Nothing written, nothing recorded: the report says what would change. */
+  protected dryRun = false;
+  /** The app records a new project's base after its first git commit, not at the commit of its files. */
+  protected recordBaseAfterCommit = true;
+  /** A line per file written (`update` prints its own report instead). */
+  protected logEachFile = true;
+
+  /** This generator's version, which the project records. */
+  protected get version(): string {
+    return this.rootGeneratorVersion();
+  }
+
+  /** Where the built templates and kit are. */
+  protected get places(): RenderPlaces {
+    return { templatesDir: path.join(this.distDir, 'lib', 'project'), kitDir: path.join(this.distDir, 'kit') };
+  }
+
+  /** --no-git (the app's): no git process at all, so no base is kept as git objects either. */
+  protected get gitAllowed(): boolean {
+    return readOption<boolean>(this.options, 'git') !== false;
+  }
+
+  /** Opens the project at `root` for this run: locked, a run cut off part-way undone, `.yo-rc.json` read once. */
+  protected async openProject(root: string): Promise<void> {
+    this.root = root;
+    await this.startRun(root, { recover: !this.dryRun });
+    this.found = readProjectState(root);
+  }
+
+  /**
+   * The project the current folder is in, opened, as every generator but the
+   * app finds it: it must have been rendered by this version of the
+   * generator (an older one is brought up to date by `update`), with no
+   * conflict markers left from an update.
+   */
+  protected async openEnclosingProject(): Promise<ProjectState> {
+    const start = this.env.cwd;
+    const root = findProjectRoot(start);
+    if (root === undefined) {
+      throw new UsageError(
+        `No generated project here: neither ${showPath(start)} nor a folder above it has a .yo-rc.json from generator-bytewax-connector.`,
+        `Create the project first with \`${this.commandFor('app')}\`, then run this inside it.`,
+      );
+    }
+    await this.openProject(root);
+    if (this.found === undefined) throw new UsageError(`${showPath(path.join(root, CONFIG_FILE))} no longer holds this generator's answers.`);
+    return this.found.state;
+  }
+
+  /** Stops when a newer generator rendered the project: this one would take its files back. */
+  protected refuseNewerVersion(state: ProjectState): void {
+    const recorded = state.config.generatorVersion;
+    if (compareVersions(recorded, this.version) <= 0) return;
+    throw new UsageError(
+      `This project was last rendered by generator-bytewax-connector ${recorded}, newer than this one (${this.version}); nothing was written.`,
+      'Install the newer generator and run it instead.',
+    );
+  }
+
+  /** Stops unless the project was last rendered by this version: a project an older one made is updated first. */
+  protected requireCurrentVersion(state: ProjectState): void {
+    this.refuseNewerVersion(state);
+    const recorded = state.config.generatorVersion;
+    if (recorded === this.version) return;
+    throw new UsageError(
+      `This project was made by generator-bytewax-connector ${recorded}; bring it up to ${this.version} first: \`${this.commandFor('update')}\`. Nothing was written.`,
+    );
+  }
+
+  /** Stops while files an update left with conflict markers are unresolved. */
+  protected requireConflictsResolved(state: ProjectState): void {
+    const left = unresolved(this.root, state.conflicts);
+    if (left.length === 0) return;
+    throw new UsageError(
+      `These files still have conflict markers from the last update:\n${left.map((file) => `  ${showPath(file)}`).join('\n')}\nNothing was written.`,
+      'Resolve them (keep the lines you want, remove the <<<<<<< ||||||| ======= >>>>>>> lines), then run again.',
+    );
+  }
+
+  /** What the generator wrote last time: the manifest's contents, from a re-rendering or git, or 0.1.0's first commit. */
+  #base(): { owned: ReadonlySet<string>; read: (file: string) => string | undefined } {
+    const state = this.found?.state;
+    if (state === undefined) return { owned: new Set(), read: () => undefined };
+    const manifest = state.files;
+    // Rendered by this version from the recorded answers: the same bytes, when the manifest agrees.
+    let again: Rendering | undefined;
+    if (manifest !== undefined && state.config.generatorVersion === this.version) {
+      try {
+        again = renderProject(state.config, this.places);
+      } catch {
+        again = undefined;
+      }
+    }
+    let stored: ReturnType<typeof openBase> | undefined;
+    const fromGit = () => (stored ??= this.gitAllowed ? openBase(this.root, manifest) : undefined);
+    // .yo-rc.json is the run's own record, never part of the rendering (a 0.1.0 first commit holds it).
+    const owned = new Set([...(manifest !== undefined ? Object.keys(manifest) : (fromGit()?.owned ?? []))].filter((file) => file !== CONFIG_FILE));
+    const read = (file: string): string | undefined => {
+      const rendered = again?.get(file)?.text;
+      if (rendered !== undefined && manifest?.[file] === gitBlobId(rendered)) return rendered;
+      return fromGit()?.read(file);
+    };
+    return { owned, read };
+  }
+
+  /** The file at `relative` as it is now (a symbolic link in the way stops the run, as for a write). */
+  #ours(relative: string): string | undefined {
+    const native = relative.split('/').join(path.sep);
+    checkPath(this.root, native);
+    try {
+      return fs.readFileSync(path.join(this.root, native), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new UsageError(`Cannot read ${showPath(relative)}: ${(error as Error).message}. Nothing was written.`);
+    }
+  }
+
+  protected override async commitProject(root: string): Promise<void> {
+    this.root = root;
+    const config = { ...this.project, generatorVersion: this.version };
+    const theirs = renderProject(config, this.places);
+    const base = this.#base();
+    const from = this.found?.state.config.generatorVersion;
+    const labels: MergeLabels = { ours: 'yours', base: `generated by ${from ?? 'an earlier run'}`, theirs: `generated by ${this.version}` };
+    const outcomes = planUpdate({ rendered: theirs, baseOwned: base.owned, base: base.read, ours: (file) => this.#ours(file), labels });
+    const resolutions = await this.#resolveConflicts(outcomes);
+    const conflicts = outcomes.filter((o) => o.kind === 'conflict' && resolutions.get(o.path) === 'markers').map((o) => o.path);
+
+    const changes: PendingChange[] = [];
+    const absolute = (file: string) => path.join(root, ...file.split('/'));
+    for (const outcome of outcomes) {
+      switch (outcome.kind) {
+        case 'create':
+        case 'update':
+        case 'merged':
+          changes.push({ path: absolute(outcome.path), contents: Buffer.from(outcome.text), ...modeOf(outcome) });
+          break;
+        case 'conflict': {
+          const resolution = resolutions.get(outcome.path)!;
+          if (resolution === 'ours') break;
+          const text = resolution === 'markers' ? outcome.text : theirs.get(outcome.path)!.text;
+          changes.push({ path: absolute(outcome.path), contents: Buffer.from(text), ...modeOf(outcome) });
+          break;
+        }
+        case 'delete':
+          changes.push({ path: absolute(outcome.path), contents: null });
+          break;
+        default:
+          break;
+      }
+    }
+    const state: ProjectState = {
+      config,
+      files: Object.fromEntries([...theirs].map(([file, generated]) => [file, gitBlobId(generated.text)])),
+      conflicts,
+    };
+    changes.push({ path: path.join(root, CONFIG_FILE), contents: Buffer.from(projectStateText(state, this.found?.others)) });
+
+    const plan = planCommit(root, changes);
+    const changed = plan.filter((entry) => entry.action !== 'identical');
+    this.report = { from, to: this.version, outcomes, conflicts, changed: changed.map((entry) => entry.relative.split(path.sep).join('/')) };
+    if (this.dryRun) return;
+    await this.#confirmReadOnly(plan);
+    preflight(plan);
+    applyCommit(root, plan, this.runCommand);
+    this.runState.written.push(...this.report.changed);
+    if (this.logEachFile) this.#logChanges(outcomes, plan, resolutions);
+    if (this.recordBaseAfterCommit) this.recordBase();
+  }
+
+  /** Keeps what the generator wrote as git objects (when the project is in a repository), the next run's base. */
+  protected recordBase(): void {
+    if (!this.gitAllowed || this.dryRun) return;
+    const files = renderProject({ ...this.project, generatorVersion: this.version }, this.places);
+    recordBase(this.root, new Map([...files].map(([file, generated]) => [file, generated.text])));
+  }
+
+  /** Each conflict's fate: markers (update), the generator's (--force), or the user's choice in a terminal. */
+  async #resolveConflicts(outcomes: readonly FileOutcome[]): Promise<Map<string, Resolution>> {
+    const conflicts = outcomes.filter((o): o is Extract<FileOutcome, { kind: 'conflict' }> => o.kind === 'conflict');
+    const resolutions = new Map<string, Resolution>();
+    if (conflicts.length === 0) return resolutions;
+    if (this.conflictMode === 'markers' || this.dryRun) {
+      for (const conflict of conflicts) resolutions.set(conflict.path, 'markers');
+      return resolutions;
+    }
+    if (this.force) {
+      for (const conflict of conflicts) resolutions.set(conflict.path, 'theirs');
+      return resolutions;
+    }
+    if (!this.canPrompt()) {
+      throw new UsageError(
+        'These files differ from what the generator would write, and no terminal is attached to ask:\n' +
+          conflicts.map((conflict) => `  ${showPath(conflict.path)}`).join('\n') +
+          '\nNothing was written.',
+        'Run again in a terminal to review each change, or pass --force to overwrite them.',
+      );
+    }
+    for (const conflict of conflicts) {
+      for (;;) {
+        const { choice } = await this.prompt<{ choice: Resolution | 'diff' | 'stop' }>({
+          type: 'select',
+          name: 'choice',
+          message: `${showPath(conflict.path)}: your changes and the generator's overlap. What should it hold?`,
+          choices: [
+            { value: 'markers', name: 'Both, with conflict markers to resolve by hand' },
+            { value: 'ours', name: 'Mine, as it is' },
+            { value: 'theirs', name: "The generator's version (drops my changes there)" },
+            { value: 'diff', name: 'Show the conflicts' },
+            { value: 'stop', name: 'Stop and write nothing' },
+          ],
+        } as never);
+        if (choice === 'diff') {
+          this.log(conflict.text);
+          continue;
+        }
+        if (choice === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
+        resolutions.set(conflict.path, choice);
+        break;
+      }
+    }
+    return resolutions;
+  }
+
+  /** A read-only file is changed only when asked: refused without a terminal unless --force. */
+  async #confirmReadOnly(plan: PlanEntry[]): Promise<void> {
+    const locked = plan.filter((entry) => entry.readOnly);
+    if (locked.length === 0 || this.force) return;
+    if (!this.canPrompt()) {
+      throw new UsageError(
+        'These files differ from what the generator would write, and no terminal is attached to ask:\n' +
+          locked.map((entry) => `  ${showPath(entry.relative)} (read-only)`).join('\n') +
+          '\nNothing was written.',
+        'Run again in a terminal to review each change, or pass --force to overwrite them.',
+      );
+    }
+    for (const entry of locked) {
+      for (;;) {
+        const { choice } = await this.prompt<{ choice: string }>({
+          type: 'select',
+          name: 'choice',
+          message: `${showPath(entry.relative)} is read-only. ${entry.action === 'delete' ? 'Remove' : 'Overwrite'} it?`,
+          choices: [
+            { value: 'yes', name: entry.action === 'delete' ? 'Remove it' : 'Overwrite it' },
+            { value: 'diff', name: 'Show the differences' },
+            { value: 'stop', name: 'Stop and write nothing' },
+          ],
+        } as never);
+        if (choice === 'diff') {
+          this.log(createTwoFilesPatch(entry.relative, entry.relative, entry.before?.toString('utf8') ?? '', entry.contents.toString('utf8'), 'yours', 'generated'));
+          continue;
+        }
+        if (choice === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
+        break;
+      }
+    }
+  }
+
+  #logChanges(outcomes: readonly FileOutcome[], plan: readonly PlanEntry[], resolutions: ReadonlyMap<string, Resolution>): void {
+    const kinds = new Map(outcomes.map((o) => [o.path, o]));
+    const shown = (entry: PlanEntry) => showPath(path.relative(this.env.cwd, entry.absolute) || entry.relative);
+    for (const entry of plan) {
+      if (entry.action === 'identical') continue;
+      const outcome = kinds.get(entry.relative.split(path.sep).join('/'));
+      const label =
+        entry.action === 'delete'
+          ? 'delete'
+          : outcome?.kind === 'merged'
+            ? 'merge'
+            : outcome?.kind === 'conflict' && resolutions.get(outcome.path) === 'markers'
+              ? 'conflict'
+              : entry.action;
+      this.log(`  ${label.padEnd(9)}${shown(entry)}`);
+    }
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'orphaned') this.log(`  ${'kept'.padEnd(9)}${showPath(outcome.path)} (no longer generated; you changed it)`);
+      if (outcome.kind === 'deleted-by-user' && outcome.report) this.log(`  ${'skipped'.padEnd(9)}${showPath(outcome.path)} (you deleted it; the generator's version changed)`);
+    }
+  }
+}
+
+function modeOf(outcome: FileOutcome): { mode?: number } {
+  return 'mode' in outcome && outcome.mode !== undefined ? { mode: outcome.mode } : {};
+}
+
+/** Of the files `listed` as conflicted, those that still hold conflict markers. */
+export function unresolved(root: string, listed: readonly string[]): string[] {
+  return listed.filter((file) => {
+    try {
+      return hasConflictMarkers(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Compares two release versions (`0.1.0`, `0.2.0`) by their numbers. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (version: string) => version.split(/[.-]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const [p, q] = [x[i] ?? 0, y[i] ?? 0];
+    if (p === q) continue;
+    if (typeof p === 'number' && typeof q === 'number') return p - q;
+    return String(p) < String(q) ? -1 : 1;
+  }
+  return 0;
+}
