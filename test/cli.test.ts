@@ -115,21 +115,27 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.doesNotMatch(stderr, /package manager install|customInstallTask|An error occured|\bforce\b/);
   });
 
-  it('re-run without a terminal refuses to overwrite an edited file, and --force overwrites it', () => {
+  it('a re-run keeps your edits where the generator changes nothing, and without a terminal refuses to overwrite a line you both changed; --force takes the generator\'s', () => {
     const args = ['edited', '--yes', '--author-name', 'A', '--skip-install', '--no-ci'];
     assert.equal(runCli(args, work).status, 0);
     const pyproject = path.join(work, 'edited', 'pyproject.toml');
     const original = fs.readFileSync(pyproject, 'utf8');
+    // An addition of the user's: the same command again keeps it.
     fs.writeFileSync(pyproject, `${original}\n[tool.coverage.run]\nbranch = true\n`);
+    const added = fs.readFileSync(pyproject, 'utf8');
+    const again = runCli(args, work);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(fs.readFileSync(pyproject, 'utf8'), added);
+    // The user and a changed answer both change the description line.
+    fs.writeFileSync(pyproject, added.replace('description = "A Bytewax connector."', 'description = "Mine."'));
     const edited = fs.readFileSync(pyproject, 'utf8');
-
-    const refused = runCli(args, work);
+    const refused = runCli([...args, '--description', 'Theirs.'], work);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /These files differ from what the generator would write[^]*pyproject\.toml[^]*--force/);
     assert.equal(fs.readFileSync(pyproject, 'utf8'), edited);
 
-    assert.equal(runCli([...args, '--force'], work).status, 0);
-    assert.equal(fs.readFileSync(pyproject, 'utf8'), original);
+    assert.equal(runCli([...args, '--description', 'Theirs.', '--force'], work).status, 0);
+    assert.equal(fs.readFileSync(pyproject, 'utf8'), original.replace('description = "A Bytewax connector."', 'description = "Theirs."'));
   });
 
   it('adds sources later without a terminal, and refuses a name that exists, writing nothing', () => {
@@ -225,7 +231,9 @@ describe('runner (generator-bytewax-connector bin)', () => {
       assert.equal(result.status, 0, `${result.status} ${result.stderr}`);
       return readTree(path.join(work, name));
     };
-    const anonymous = (tree: Map<string, string>, name: string) => [...tree].map((entry) => entry.map((part) => part.replaceAll(name, 'NAME')));
+    // The manifest in .yo-rc.json holds ids of contents that name the project: left out.
+    const anonymous = (tree: Map<string, string>, name: string) =>
+      [...tree].filter(([file]) => file !== '.yo-rc.json').map((entry) => entry.map((part) => part.replaceAll(name, 'NAME')));
     /** The one cache file, after a first run. */
     const firstRun = () => {
       run('alphaproj');

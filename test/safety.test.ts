@@ -84,7 +84,7 @@ describe('safety', () => {
       ['a source list of the wrong type', (c) => (c['sources'] = 'orders'), 'dynamic', /generator-bytewax-connector\.sources is a string \("orders"\), not a list\./],
       ['a source of an unknown kind', (c) => (c['sources'] = [{ name: 'x', kind: 'sink-ish' }]), 'partitioned', /sources\[0\]\.kind has an unknown kind/],
       ['a source name that is a path', (c) => (c['sources'] = [{ name: '../../etc/passwd', kind: 'partitioned' }]), 'ci', /sources\[0\]\.name is "\.\.\/\.\.\/etc\/passwd"/],
-      ['a sink of an unknown kind', (c) => (c['sinks'] = [{ name: 'x', kind: 'sideways' }]), 'sink', /sinks\[0\]\.kind is "sideways", which is not one of dynamic, partitioned/],
+      ['a sink of an unknown kind', (c) => (c['sinks'] = [{ name: 'x', kind: 'sideways' }]), 'sink', /sinks\[0\]\.kind has an unknown kind: use one of dynamic, partitioned/],
       ['a sink name that is a path', (c) => (c['sinks'] = [{ name: '../../etc/passwd', kind: 'dynamic' }]), 'partitioned', /sinks\[0\]\.name is "\.\.\/\.\.\/etc\/passwd"/],
     ];
     for (const [what, tamper, generator, message] of cases) {
@@ -174,36 +174,43 @@ describe('safety', () => {
     });
   });
 
-  describe('conflict options reach the composed generators', () => {
-    it('--force overwrites a changed workflow that the ci slice writes; without it nothing is written', () => {
+  describe('your changes and the generator\'s, in one file', () => {
+    it('an edit where the generator changes nothing is kept by a re-run; one on the lines a new answer changes is refused without a terminal, overwritten with --force', () => {
       const args = ['proj', ...BASE, '--ci'];
       assert.equal(runCli(args, work).status, 0);
       const ci = path.join(work, 'proj', '.github/workflows/ci.yml');
       const original = fs.readFileSync(ci, 'utf8');
       fs.writeFileSync(ci, `${original}# mine\n`);
-      const refused = runCli(args, work);
+      const kept = runCli(args, work);
+      assert.equal(kept.status, 0, kept.stderr);
+      assert.equal(fs.readFileSync(ci, 'utf8'), `${original}# mine\n`);
+      // The matrix lists the supported Pythons: the user drops one, the new answer drops another.
+      fs.writeFileSync(ci, original.replace('          - "3.10"\n', ''));
+      const refused = runCli([...args, '--python', '3.12'], work);
       assertUserError(refused.status, refused.stderr, /These files differ from what the generator would write, and no terminal is attached to ask:\n {2}\.github\/workflows\/ci\.yml\nNothing was written\./);
-      assert.equal(runCli([...args, '--force'], work).status, 0);
-      assert.equal(fs.readFileSync(ci, 'utf8'), original);
+      assert.equal(runCli([...args, '--python', '3.12', '--force'], work).status, 0);
+      assert.doesNotMatch(fs.readFileSync(ci, 'utf8'), /- "3\.1[01]"/);
     });
 
-    it('re-running the app in a terminal with a changed answer, CI on, asks about each changed file', async () => {
+    it('a changed answer in a terminal updates the files you left alone, merges the ones you changed elsewhere, and asks only about overlapping ones', async () => {
       const project = await makeProject({ ci: true });
-      const before = readTree(project);
+      const pyprojectPath = path.join(project, 'pyproject.toml');
+      const readmePath = path.join(project, 'README.md');
+      // Overlapping: the description line itself. Elsewhere: a line of the README's own.
+      fs.writeFileSync(pyprojectPath, fs.readFileSync(pyprojectPath, 'utf8').replace('description = "A Bytewax connector."', 'description = "Mine."'));
+      fs.writeFileSync(readmePath, `${fs.readFileSync(readmePath, 'utf8')}\nMy own closing words.\n`);
       const context = runGenerator('app')
         .cd(project)
         .withOptions({ skipInstall: true })
-        .withAnswers({ description: 'Reads orders.', overwrite: 'overwrite' });
+        .withAnswers({ description: 'Reads orders.', choice: 'theirs' });
       await context;
-      const pyproject = fs.readFileSync(path.join(project, 'pyproject.toml'), 'utf8');
-      assert.match(pyproject, /description = "Reads orders\."/);
-      const asked = context.askedQuestions.filter((q) => q.name === 'overwrite');
-      // The two files that show the description: the metadata and the docs' front page.
-      const after = readTree(project);
-      const changed = [...after.keys()].filter((file) => file !== '.yo-rc.json' && after.get(file) !== before.get(file));
-      assert.deepEqual(changed.sort(), ['docs/index.md', 'pyproject.toml']);
-      assert.equal(asked.length, changed.length, 'asked about each changed file');
-      assert.equal(fs.readFileSync(path.join(project, '.github/workflows/ci.yml'), 'utf8'), before.get('.github/workflows/ci.yml'));
+      const asked = context.askedQuestions.filter((q) => q.name === 'choice');
+      assert.equal(asked.length, 1, 'asked about the one overlapping file');
+      assert.match(fs.readFileSync(pyprojectPath, 'utf8'), /description = "Reads orders\."/);
+      const readme = fs.readFileSync(readmePath, 'utf8');
+      assert.match(readme, /^Reads orders\.$/m);
+      assert.match(readme, /My own closing words\.\n$/);
+      assert.match(fs.readFileSync(path.join(project, 'src/bytewax_shop/__init__.py'), 'utf8'), /Project description: Reads orders\./);
       fs.rmSync(project, { recursive: true, force: true });
     });
   });

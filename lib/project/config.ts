@@ -134,7 +134,12 @@ function describeIssue(issue: z.core.$ZodIssue, stored: unknown): string {
     .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
     .join('');
   if (issue.code === 'custom') return `${field} ${issue.message}`;
-  if (issue.code === 'invalid_union') return `${field} has an unknown kind: use one of partitioned, dynamic`;
+  // A record's key that broke its rule: the key's own issue says why.
+  if (issue.code === 'invalid_key' && issue.issues[0]?.code === 'custom') return `${field} ${issue.issues[0].message}`;
+  if (issue.code === 'invalid_union') {
+    const kinds = (issue.path[0] === 'sinks' ? SINK_KINDS : SOURCE_KINDS).map((module) => module.kind);
+    return `${field} has an unknown kind: use one of ${kinds.join(', ')}`;
+  }
   if (issue.code === 'invalid_type') {
     const value = issue.path.reduce<unknown>((at, part) => (at as Record<PropertyKey, unknown> | undefined)?.[part], stored);
     if (value === undefined) return `${field} is missing`;

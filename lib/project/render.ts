@@ -93,3 +93,47 @@ export function renderProject(config: ProjectConfig, places: RenderPlaces): Rend
   files.set(packageInit(config), { text: init });
   return files;
 }
+
+/**
+ * The generator's insertions into the two files users edit most (the README's
+ * sections, the package's exports), from a project with `before`'s answers to
+ * one with `after`'s: each a function that makes them in a text, or returns
+ * undefined when the text no longer has the shape to insert into. A run uses
+ * them where a line merge cannot place an insertion (the user added exports
+ * of their own where the generator adds one, say): applied to the user's file
+ * when they are exactly what the generator changed.
+ */
+export function insertionsBetween(before: ProjectConfig, after: ProjectConfig, places: RenderPlaces): Map<string, (text: string) => string | undefined> {
+  const render = (folder: string, template: string, context: object) => renderTemplate(path.join(places.templatesDir, folder, template), context);
+  const had = new Set([...before.sources.map((s) => `source:${s.name}`), ...before.sinks.map((s) => `sink:${s.name}`)]);
+  const added: Array<[Role, SliceEntry]> = [
+    ...after.sources.filter((s) => !had.has(`source:${s.name}`)).map((e): [Role, SliceEntry] => ['source', e]),
+    ...after.sinks.filter((s) => !had.has(`sink:${s.name}`)).map((e): [Role, SliceEntry] => ['sink', e]),
+  ];
+  const sections: Array<[string, string, string?]> = added.map(([role, entry]) => {
+    const kind = kindOf(role, entry.kind);
+    const section = render(kind.templates, kind.readme, sliceContext(after, role, entry));
+    return role === 'source' ? [section, SOURCES_MARKER, NO_SOURCES_YET] : [section, SINKS_MARKER, NO_SINKS_YET];
+  });
+  if (after.ci && !before.ci) sections.push([render(CI_TEMPLATES, CI_README_SECTION, ciContext(after)), CI_MARKER]);
+  if (after.docs && !before.docs) sections.push([render(DOCS_TEMPLATES, DOCS_README_SECTION, docsContext(after)), DOCS_MARKER]);
+  const exports = added.map(([role, entry]) => {
+    const context = sliceContext(after, role, entry);
+    return [context.name, kindOf(role, entry.kind).exports(context)] as const;
+  });
+  const edits = new Map<string, (text: string) => string | undefined>();
+  if (sections.length > 0) {
+    edits.set(README, (text) => sections.reduce((readme, [section, marker, placeholder]) => insertSection(readme, section, marker, placeholder).text, text));
+  }
+  if (exports.length > 0 && before.packageName === after.packageName) {
+    edits.set(packageInit(after), (text) => {
+      let init: string | undefined = text;
+      for (const [module, names] of exports) {
+        const next: string | 'present' | undefined = init === undefined ? undefined : addExports(init, module, names);
+        init = next === 'present' ? init : next;
+      }
+      return init;
+    });
+  }
+  return edits;
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
-import { parseProjectConfig } from '../../lib/project-config.js';
+import { parseProjectState } from '../../lib/project/config.js';
 import { type ValidAnswers, commandLines, validAnswers } from '../helpers/arbitraries.js';
 import { loadRunner, runInProcess } from '../helpers/in-process.js';
 import { listFiles } from '../helpers/paths.js';
@@ -86,7 +86,7 @@ describe('e2e: properties of generated projects', function () {
       const dir = path.join(work, `p${index}`);
       const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as { project: Record<string, unknown> };
       if (answers.description !== undefined) assert.equal(pyproject.project['description'], answers.description, explain(index));
-      const config = parseProjectConfig(path.join(dir, '.yo-rc.json'), JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8')));
+      const { config } = parseProjectState(path.join(dir, '.yo-rc.json'), JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8')));
       assert.equal(config.authorName, answers.authorName, explain(index));
       assert.deepEqual(config.sources.map((s) => s.name).sort(), answers.sources.map((s) => s.name).sort(), explain(index));
       for (const file of listFiles(dir).filter((f) => /\.ya?ml$/.test(f))) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { gitBlobId } from '../../lib/base-store.js';
 import { AWKWARD, generatorPath, listFiles, readTree } from '../helpers/paths.js';
 import { runGenerator } from '../helpers/run.js';
 
@@ -74,7 +75,11 @@ describe('app', () => {
     it('records every answer and the generator version in .yo-rc.json', () => {
       const rc = readJson(path.join(dir, '.yo-rc.json'))['generator-bytewax-connector'];
       const { version } = readJson(path.resolve(APP, '../../../../package.json'));
-      assert.deepEqual(rc, {
+      const { files, ...answers } = rc;
+      // The manifest: every file the generator wrote (this one aside), by git blob id.
+      assert.deepEqual(Object.keys(files).sort(), listFiles(dir).filter((file) => file !== '.yo-rc.json').sort());
+      for (const [file, id] of Object.entries(files)) assert.equal(id, gitBlobId(fs.readFileSync(path.join(dir, file))), file);
+      assert.deepEqual(answers, {
         generatorVersion: version,
         distName: 'bytewax-acme-feed',
         packageName: 'bytewax_acme_feed',
@@ -87,6 +92,7 @@ describe('app', () => {
         ci: false,
         docs: true,
         copyrightYear: new Date().getFullYear(),
+        createdWith: version,
         sources: [],
         sinks: [],
       });

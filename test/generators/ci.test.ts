@@ -91,10 +91,14 @@ describe('ci follows the project', () => {
     fs.rmSync(both, { recursive: true, force: true });
   });
 
-  it('a workflow without the markers is left alone, and the source is still added', async () => {
+  it('a workflow whose marker lines the user changed is a conflict: refused without a terminal, kept as it is when asked', async () => {
     fs.writeFileSync(path.join(dir, '.github/workflows/ci.yml'), workflow().replaceAll('# generator-bytewax-connector: ', '# '));
     const before = workflow();
-    await runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true });
+    await assert.rejects(
+      runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true }),
+      /These files differ from what the generator would write[^]*\.github\/workflows\/ci\.yml/,
+    );
+    await runGenerator('dynamic').cd(dir).withArguments(['events']).withAnswers({ client: 'sync', choice: 'ours' });
     assert.equal(workflow(), before);
     assert.ok(fs.existsSync(path.join(dir, 'examples/events.py')));
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { markdownText } from '../../lib/escape.js';
-import { SOURCES_MARKER } from '../../lib/readme-markers.js';
+import { SOURCES_MARKER } from '../../lib/project/base/readme-markers.js';
 import { ACTIONS, DOCS_GROUP } from '../../lib/versions.js';
 import { listFiles, readTree } from '../helpers/paths.js';
 import { runGenerator } from '../helpers/run.js';
@@ -214,11 +214,11 @@ describe('docs', () => {
       assert.deepEqual(readTree(dir), before);
     });
 
-    it('an index without the markers is left alone, and the page is still written', async () => {
+    it('an index whose marker lines the user changed keeps them, and still lists the new page', async () => {
       fs.writeFileSync(path.join(dir, 'docs/index.md'), read(dir, 'docs/index.md').replaceAll('% generator-bytewax-connector: ', '% '));
       const index = read(dir, 'docs/index.md');
       await runGenerator('dynamic').cd(dir).withArguments(['events']).withOptions({ yes: true });
-      assert.equal(read(dir, 'docs/index.md'), index);
+      assert.equal(read(dir, 'docs/index.md'), index.replace('sources/orders\n', 'sources/orders\nsources/events\n'));
       assert.ok(fs.existsSync(path.join(dir, 'docs/sources/events.md')));
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NO_SINKS_YET } from '../../lib/readme-markers.js';
+import { NO_SINKS_YET } from '../../lib/project/base/readme-markers.js';
 import { listFiles, readTree } from '../helpers/paths.js';
 import { runGenerator } from '../helpers/run.js';
 import { makeProject } from '../helpers/source-slice.js';

@@ -8,10 +8,9 @@ import { type JournalBody, journalText } from '../../lib/journal.js';
 import { readTree } from '../helpers/paths.js';
 import { onlyOnPosix } from '../helpers/platform.js';
 
-const file = (root: string, relative: string, text: string, deliberate = false) => ({
+const file = (root: string, relative: string, text: string | null) => ({
   path: path.join(root, relative),
-  contents: Buffer.from(text),
-  deliberate,
+  contents: text === null ? null : Buffer.from(text),
 });
 
 describe('lib/commit', () => {
@@ -21,27 +20,45 @@ describe('lib/commit', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('classifies new, identical, deliberately edited and conflicting files, .yo-rc.json last', () => {
+  it('classifies new, identical, updated and removed files, flags read-only ones, .yo-rc.json last', () => {
     fs.writeFileSync(path.join(root, 'same.txt'), 'same');
     fs.writeFileSync(path.join(root, 'README.md'), 'old');
-    fs.writeFileSync(path.join(root, 'mine.txt'), 'edited by the user');
+    fs.writeFileSync(path.join(root, 'gone.txt'), 'old');
+    fs.writeFileSync(path.join(root, 'locked.txt'), 'old', { mode: 0o444 });
     const plan = planCommit(root, [
-      file(root, '.yo-rc.json', '{}', true),
+      file(root, '.yo-rc.json', '{}'),
       file(root, 'new/deep/file.txt', 'new'),
       file(root, 'same.txt', 'same'),
-      file(root, 'README.md', 'new', true),
-      file(root, 'mine.txt', 'generated'),
+      file(root, 'README.md', 'new'),
+      file(root, 'gone.txt', null),
+      file(root, 'never-there.txt', null),
+      file(root, 'locked.txt', 'new'),
     ]);
     assert.deepEqual(
-      plan.map((e) => [e.relative, e.action]),
+      plan.map((e) => [e.relative, e.action, e.readOnly ?? false]),
       [
-        ['new/deep/file.txt', 'create'],
-        ['same.txt', 'identical'],
-        ['README.md', 'update'],
-        ['mine.txt', 'conflict'],
-        ['.yo-rc.json', 'create'],
+        ['new/deep/file.txt', 'create', false],
+        ['same.txt', 'identical', false],
+        ['README.md', 'update', false],
+        ['gone.txt', 'delete', false],
+        ['never-there.txt', 'identical', false],
+        ['locked.txt', 'update', true],
+        ['.yo-rc.json', 'create', false],
       ],
     );
+  });
+
+  it('removes files and undoes a removal when a later write fails', () => {
+    fs.writeFileSync(path.join(root, 'gone.txt'), 'was here');
+    const plan = planCommit(root, [file(root, 'gone.txt', null), file(root, 'a.txt', 'a')]);
+    assert.equal(applyCommit(root, plan, 'test').length, 2);
+    assert.ok(!fs.existsSync(path.join(root, 'gone.txt')));
+    fs.writeFileSync(path.join(root, 'gone.txt'), 'was here');
+    fs.rmSync(path.join(root, 'a.txt'));
+    const failing = planCommit(root, [file(root, 'gone.txt', null), file(root, 'two/b.txt', 'b')]);
+    fs.writeFileSync(path.join(root, 'two'), 'in the way');
+    assert.throws(() => applyCommit(root, failing, 'test'), /Every change of this run was undone/);
+    assert.equal(fs.readFileSync(path.join(root, 'gone.txt'), 'utf8'), 'was here');
   });
 
   it('refuses a path outside the root', () => {
@@ -69,7 +86,7 @@ describe('lib/commit', () => {
   it('writes every file, keeps the mode of replaced ones and leaves no journal', function () {
     onlyOnPosix(this);
     fs.writeFileSync(path.join(root, 'run.sh'), 'old', { mode: 0o755 });
-    const plan = planCommit(root, [file(root, 'a/b.txt', 'b'), file(root, 'run.sh', 'new', true)]);
+    const plan = planCommit(root, [file(root, 'a/b.txt', 'b'), file(root, 'run.sh', 'new')]);
     preflight(plan);
     assert.equal(applyCommit(root, plan, 'test').length, 2);
     assert.equal(fs.readFileSync(path.join(root, 'a/b.txt'), 'utf8'), 'b');
@@ -80,7 +97,7 @@ describe('lib/commit', () => {
   it('undoes everything when a write fails part-way, and says so', () => {
     fs.writeFileSync(path.join(root, 'README.md'), 'original');
     const plan = planCommit(root, [
-      file(root, 'README.md', 'changed', true),
+      file(root, 'README.md', 'changed'),
       file(root, 'one/a.txt', 'a'),
       file(root, 'two/b.txt', 'b'),
     ]);
@@ -102,6 +119,7 @@ describe('lib/commit', () => {
         { path: 'README.md', action: 'update', after: sha('changed'), before: Buffer.from('original').toString('base64') },
         { path: 'src/pkg/orders.py', action: 'create', after: sha('module') },
         { path: 'tests/test_orders.py', action: 'create', after: sha('test') },
+        { path: 'old.txt', action: 'delete', after: '', before: Buffer.from('removed by the run').toString('base64') },
       ],
     };
     fs.writeFileSync(path.join(root, 'README.md'), 'changed');
@@ -112,8 +130,9 @@ describe('lib/commit', () => {
     fs.writeFileSync(path.join(root, 'tests/test_orders.py'), 'edited since');
     fs.writeFileSync(path.join(root, JOURNAL), journalText(journal));
     const recovery = recoverInterruptedRun(root);
-    assert.deepEqual(recovery, { command: journal.command, undone: 2, kept: ['tests/test_orders.py'] });
+    assert.deepEqual(recovery, { command: journal.command, undone: 3, kept: ['tests/test_orders.py'] });
     assert.equal(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), 'original');
+    assert.equal(fs.readFileSync(path.join(root, 'old.txt'), 'utf8'), 'removed by the run');
     assert.ok(!fs.existsSync(path.join(root, 'src/pkg')));
     assert.ok(!fs.existsSync(path.join(root, JOURNAL)));
     assert.equal(recoverInterruptedRun(root), undefined);
