@@ -18,7 +18,11 @@ import { shellWord } from '../lib/shell.js';
  * absolute path so that it still works after a `cd`.
  */
 function invokedAs(): string {
-  if (process.env['npm_command'] === 'exec') return 'npx generator-bytewax-connector';
+  if (process.env['npm_command'] === 'exec') {
+    // `npx --package <spec> generator-bytewax-connector` (a tarball, a version): shown with its spec.
+    const spec = process.env['npm_config_package'];
+    return spec && spec !== 'generator-bytewax-connector' ? `npx --package ${shellWord(spec)} generator-bytewax-connector` : 'npx generator-bytewax-connector';
+  }
   const script = process.argv[1] ?? 'dist/cli.js';
   const name = path.basename(script);
   if (!/\.[cm]?js$/.test(name) && onPath(name, script)) return name;

@@ -23,7 +23,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, describeSystemError, showValue } from './errors.js';
+import { UsageError, describeSystemError, isUsageError, showPath, showValue } from './errors.js';
 import { JOURNAL, type JournalBody, journalText, readJournal } from './journal.js';
 import { journalKey } from './state.js';
 
@@ -55,6 +55,8 @@ export interface PlanEntry {
   readonly before?: Buffer;
   /** The file exists and nobody may write it (no write bit): replacing or removing it is never silent. */
   readonly readOnly?: boolean;
+  /** The permission bits the file had, kept when it is replaced and restored when a change is undone. */
+  readonly beforeMode?: number;
 }
 
 const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
@@ -121,10 +123,13 @@ export function planCommit(root: string, changes: readonly PendingChange[]): Pla
       return { relative, absolute: change.path, contents, action: change.contents === null ? 'identical' : 'create', ...mode };
     }
     const before = readExisting(change.path, relative);
+    const beforeMode = stats.mode & 0o7777;
     // A file with no write bit was protected on purpose (root could write it anyway).
     const readOnly = (stats.mode & 0o222) === 0;
-    const action: Action = change.contents === null ? 'delete' : before.equals(change.contents) ? 'identical' : 'update';
-    return { relative, absolute: change.path, contents, action, before, ...mode, ...(readOnly && action !== 'identical' ? { readOnly } : {}) };
+    // A generated script that lost its executable bits is written again.
+    const sameMode = change.mode === undefined || (change.mode & 0o111) === (beforeMode & 0o111);
+    const action: Action = change.contents === null ? 'delete' : before.equals(change.contents) && sameMode ? 'identical' : 'update';
+    return { relative, absolute: change.path, contents, action, before, beforeMode, ...mode, ...(readOnly && action !== 'identical' ? { readOnly } : {}) };
   });
   // The answers store goes last: a project whose .yo-rc.json is written is complete.
   return entries.sort((a, b) => Number(a.relative === CONFIG_FILE) - Number(b.relative === CONFIG_FILE));
@@ -157,7 +162,7 @@ export function checkPath(root: string, relative: string, kind: 'file' | 'folder
     const shown = path.relative(root, current);
     if (stats.isSymbolicLink()) {
       throw new UsageError(
-        `${shown} is a symbolic link (to ${fs.readlinkSync(current)}); the generator never writes through links. Nothing was written.`,
+        `${showPath(shown)} is a symbolic link (to ${showValue(fs.readlinkSync(current))}); the generator never writes through links. Nothing was written.`,
         `Replace the link with a real ${index < parts.length - 1 ? 'folder' : 'file'}, or remove it, and run again.`,
       );
     }
@@ -226,11 +231,15 @@ function writeAtomically(file: string, contents: Buffer, mode?: number): void {
 }
 
 /** Creates the missing folders above `file`, returning those it created, outermost first. */
-function makeParents(file: string): string[] {
+function makeParents(file: string, made: string[] = []): string[] {
   const missing: string[] = [];
   for (let dir = path.dirname(file); lstat(dir) === undefined; dir = path.dirname(dir)) missing.unshift(dir);
-  for (const dir of missing) fs.mkdirSync(dir);
-  return missing;
+  // Each folder is recorded as soon as it exists, so a failure part-way leaves none behind.
+  for (const dir of missing) {
+    fs.mkdirSync(dir);
+    made.push(dir);
+  }
+  return made;
 }
 
 /** Fault injection for the interrupted-run tests: the process kills itself after this many files. */
@@ -245,15 +254,16 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
   const journalPath = path.join(root, JOURNAL);
   let journalWritten = false;
   try {
-    created.push(...makeParents(journalPath));
+    makeParents(journalPath, created);
     const journal: JournalBody = {
       version: 2,
       command,
       directories: [],
       entries: writes.map((e) => {
         const file = e.relative.split(path.sep).join('/');
-        if (e.action === 'delete') return { path: file, action: 'delete' as const, after: '' as const, before: e.before!.toString('base64') };
-        return { path: file, action: e.action as 'create' | 'update', after: sha256(e.contents), ...(e.before ? { before: e.before.toString('base64') } : {}) };
+        const mode = e.beforeMode === undefined ? {} : { mode: e.beforeMode };
+        if (e.action === 'delete') return { path: file, action: 'delete' as const, after: '' as const, before: e.before!.toString('base64'), ...mode };
+        return { path: file, action: e.action as 'create' | 'update', after: sha256(e.contents), ...(e.before ? { before: e.before.toString('base64') } : {}), ...mode };
       }),
     };
     const key = journalKey();
@@ -261,18 +271,26 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
     saveJournal();
     journalWritten = true;
     for (const entry of writes) {
+      // Checked again at the moment of writing: a folder swapped for a link
+      // since the plan (while a question waited, say) is never written through.
+      checkPath(root, entry.relative);
       if (entry.action === 'delete') {
         fs.rmSync(entry.absolute);
         done.push(entry);
         continue;
       }
-      const made = makeParents(entry.absolute);
-      if (made.length > 0) {
+      const made: string[] = [];
+      try {
+        makeParents(entry.absolute, made);
+      } finally {
         created.push(...made);
-        journal.directories.push(...made.map((dir) => path.relative(root, dir).split(path.sep).join('/')));
-        saveJournal();
+        if (made.length > 0) {
+          journal.directories.push(...made.map((dir) => path.relative(root, dir).split(path.sep).join('/')));
+          saveJournal();
+        }
       }
-      const mode = entry.mode ?? (entry.before ? fs.statSync(entry.absolute).mode & 0o7777 : undefined);
+      if (made.length > 0) checkPath(root, entry.relative);
+      const mode = entry.mode ?? entry.beforeMode;
       writeAtomically(entry.absolute, entry.contents, mode);
       done.push(entry);
       if (done.length === CRASH_AFTER) process.kill(process.pid, 'SIGKILL');
@@ -284,7 +302,7 @@ export function applyCommit(root: string, entries: readonly PlanEntry[], command
     if (journalWritten && leftovers.length === 0) fs.rmSync(journalPath, { force: true });
     const failed = writes[done.length];
     const what = failed ? `Could not write ${failed.relative}` : 'Could not start writing';
-    const reason = describeSystemError(error);
+    const reason = isUsageError(error) ? error.message.split('\n')[0]!.replace(/ Nothing was written\.$/, '').replace(/\.$/, '') : describeSystemError(error);
     if (reason === undefined) throw error;
     const outcome =
       leftovers.length === 0
@@ -299,7 +317,7 @@ function undo(root: string, written: readonly PlanEntry[], createdDirs: readonly
   const leftovers: string[] = [];
   for (const entry of [...written].reverse()) {
     try {
-      if (entry.before) writeAtomically(entry.absolute, entry.before);
+      if (entry.before) writeAtomically(entry.absolute, entry.before, entry.beforeMode);
       else fs.rmSync(entry.absolute, { force: true });
     } catch {
       leftovers.push(entry.relative);
@@ -346,17 +364,20 @@ export function recoverInterruptedRun(root: string): Recovery | undefined {
       // Removed by that run: put back, unless something took its place since.
       if (current === undefined && entry.before !== undefined) {
         makeParents(file);
-        writeAtomically(file, Buffer.from(entry.before, 'base64'));
+        writeAtomically(file, Buffer.from(entry.before, 'base64'), entry.mode);
         undone++;
       } else if (current !== undefined) kept.push(entry.path);
       continue;
     }
     if (current === undefined || !current.isFile()) continue;
-    if (sha256(fs.readFileSync(file)) !== entry.after) {
-      kept.push(entry.path);
+    const now = sha256(fs.readFileSync(file));
+    if (now !== entry.after) {
+      // Not written yet when the run was cut off: nothing to undo.
+      const untouched = entry.before !== undefined && now === sha256(Buffer.from(entry.before, 'base64'));
+      if (!untouched) kept.push(entry.path);
       continue;
     }
-    if (entry.action === 'update' && entry.before !== undefined) writeAtomically(file, Buffer.from(entry.before, 'base64'));
+    if (entry.action === 'update' && entry.before !== undefined) writeAtomically(file, Buffer.from(entry.before, 'base64'), entry.mode);
     else fs.rmSync(file);
     undone++;
   }

@@ -5,6 +5,7 @@
  * its install made): never what was in the folder before.
  */
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 
 /**
  * Settings for every git process here: no hooks, no fsmonitor program, no
@@ -39,19 +40,32 @@ export function gitConfig(key: string, cwd: string): string | undefined {
   return found.ok && found.out !== '' ? found.out : undefined;
 }
 
+/** `git init` with `main` as the branch; git's output when it fails. */
+export function initEmptyRepository(dir: string): string | undefined {
+  const result = git(['init', '--quiet', '--initial-branch=main'], dir);
+  return result.ok ? undefined : result.out;
+}
+
+/** Whether `dir` is the top of a repository that has no commit yet (what `initEmptyRepository` leaves). */
+export function awaitsFirstCommit(dir: string): boolean {
+  const top = git(['rev-parse', '--show-toplevel'], dir);
+  if (!top.ok || path.resolve(top.out) !== path.resolve(dir)) return false;
+  return !git(['rev-parse', '--verify', '--quiet', 'HEAD'], dir).ok;
+}
+
 /**
- * `git init` with `main` as the branch, then one commit of `files` (paths
- * relative to `dir`, taken literally). The author's answers stand in for a
- * missing git identity. Returns git's output when a step fails.
+ * The first commit: exactly `files` (paths relative to `dir`, taken
+ * literally, added even if an ignore file of the user's matches one). The
+ * author's answers stand in for a missing git identity. Returns git's output
+ * when a step fails.
  */
-export function initRepository(dir: string, files: readonly string[], author: { name: string; email: string }, message: string): string | undefined {
+export function firstCommit(dir: string, files: readonly string[], author: { name: string; email: string }, message: string): string | undefined {
   const identity = [];
   if (!git(['config', 'user.name'], dir).ok) identity.push('-c', `user.name=${author.name}`);
   if (!git(['config', 'user.email'], dir).ok) identity.push('-c', `user.email=${author.email}`);
   const pathspecs = files.map((file) => `:(literal)${file}`).join('\0');
   const steps: Array<[string[], string?]> = [
-    [['init', '--quiet', '--initial-branch=main']],
-    [['add', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs],
+    [['add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs],
     [[...identity, 'commit', '--quiet', '--no-verify', '-m', message]],
   ];
   for (const [args, input] of steps) {
@@ -59,4 +73,9 @@ export function initRepository(dir: string, files: readonly string[], author: { 
     if (!result.ok) return result.out;
   }
   return undefined;
+}
+
+/** `git init`, then the first commit (see `firstCommit`). */
+export function initRepository(dir: string, files: readonly string[], author: { name: string; email: string }, message: string): string | undefined {
+  return initEmptyRepository(dir) ?? firstCommit(dir, files, author, message);
 }

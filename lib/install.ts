@@ -64,7 +64,8 @@ function step(command: string, args: string[], cwd: string, logFile: string, io:
   fs.appendFileSync(logFile, `\n$ ${[command, ...args].join(' ')}\n`);
   const out = fs.openSync(logFile, 'a');
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', out, out] });
+    // A process group of its own, so that stopping the run stops what the tool started too (pip's builds, uv's).
+    const child = spawn(command, args, { cwd, stdio: ['ignore', out, out], detached: process.platform !== 'win32' });
     io.children.add(child);
     const finish = (ok: boolean) => {
       io.children.delete(child);

@@ -11,10 +11,10 @@
  * with one line and leaves the journal for the user to look at.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { UsageError, showValue } from './errors.js';
+import { UsageError, showPath, showValue } from './errors.js';
+import { readRegularFile } from './read.js';
 import { journalKey } from './state.js';
 
 export const JOURNAL = '.generator-bytewax-connector.journal.json';
@@ -29,6 +29,8 @@ const entrySchema = z.union([
     after: z.string().check(z.regex(SHA256_HEX)),
     /** base64 of what the file held before (updates only). */
     before: z.optional(z.base64()),
+    /** The permission bits it had (updates only). */
+    mode: z.optional(z.int().check(z.gte(0), z.lte(0o7777))),
   }),
   z.object({
     path: z.string(),
@@ -36,6 +38,7 @@ const entrySchema = z.union([
     after: z.literal(''),
     /** base64 of what the file held: a removal is undone by writing it back. */
     before: z.base64(),
+    mode: z.optional(z.int().check(z.gte(0), z.lte(0o7777))),
   }),
 ]);
 
@@ -63,7 +66,7 @@ export function journalText(body: JournalBody, key: Buffer | undefined = journal
 const HINT = 'Look at the project (git status, git diff), then delete that file and run again; nothing was written.';
 
 function refuse(file: string, why: string): never {
-  throw new UsageError(`${file} is left from a run that was cut off, but ${why}, so it was not used.`, HINT);
+  throw new UsageError(`${showPath(file)} is left from a run that was cut off, but ${why}, so it was not used.`, HINT);
 }
 
 /**
@@ -85,22 +88,14 @@ function journalPath(value: string): string | undefined {
  */
 export function readJournal(root: string, checkPath: (relative: string, kind: 'file' | 'folder') => void): JournalBody | undefined {
   const file = path.join(root, JOURNAL);
-  let stats: fs.Stats;
+  let bytes: Buffer | undefined;
   try {
-    stats = fs.lstatSync(file);
+    bytes = readRegularFile(file, file, 64 * 1024 * 1024);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    refuse(file, `it cannot be read (${code ?? String(error)})`);
+    refuse(file, (error as Error).message.split('\n')[0]!.replace(/^\S+ /, 'it ').replace(/ Nothing was written\.$/, '').replace(/\.$/, ''));
   }
-  if (!stats.isFile()) refuse(file, 'it is not a regular file');
-  if (stats.size > 64 * 1024 * 1024) refuse(file, 'it is far larger than any journal this generator writes');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    refuse(file, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString('utf8');
   let parsed: z.infer<typeof fileSchema>;
   let body: JournalBody;
   try {

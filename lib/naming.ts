@@ -31,8 +31,8 @@ const PYTHON_KEYWORDS = new Set([
   'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
 ]);
 
-/** Top-level modules every generated project has beside its package. */
-const PROJECT_TOP_LEVEL = new Set(['tests', 'examples', 'conftest']);
+/** Top-level modules and folders every generated project has beside its package. */
+const PROJECT_TOP_LEVEL = new Set(['tests', 'examples', 'conftest', 'noxfile', 'docs']);
 
 /**
  * Modules every project may have under its package, tests and examples
@@ -165,9 +165,14 @@ export function sliceNameProblem(name: string, context: SliceNameContext = {}): 
 // joiners stay allowed: emoji sequences and some scripts need them.
 const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]|(?![\u200c\u200d])\p{Cf}/u;
 
+// What renders as nothing on its own: white space, combining marks and the
+// fillers and blanks of Hangul and Braille (U+115F, U+1160, U+3164, U+FFA0, U+2800).
+const NOTHING_VISIBLE = /^[\p{White_Space}\p{M}\u115f\u1160\u3164\uffa0\u2800\u200c\u200d]*$/u;
+
 /** A one-line free-text answer (description, author name), already trimmed. */
 export function textProblem(value: string, max: number): Problem {
   if (value === '') return 'is empty';
+  if (NOTHING_VISIBLE.test(value)) return 'has no visible character: use one line of visible text';
   const bad = FORBIDDEN_IN_TEXT.exec(value);
   if (bad) {
     const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');

@@ -54,12 +54,17 @@ describe('runner (generator-bytewax-connector bin)', () => {
   });
 
   it('a first word close to a generator name is a typo, never a new project directory', () => {
-    for (const [typo, meant] of [['partitoned', 'partitioned'], ['dynamc', 'dynamic'], ['cj', 'ci']]) {
+    for (const [typo, meant] of [['partitoned', 'partitioned'], ['dynamc', 'dynamic'], ['sinc', 'sink'], ['updte', 'update']]) {
       const { status, stderr } = runCli([typo!, '--yes', '--author-name', 'A', '--skip-install'], work);
       assert.equal(status, 1);
       assert.match(stderr, new RegExp(`^error: There is no generator "${typo}": did you mean "${meant}"\\?\nTo create a project in a directory of that name, run \`.* \\./${typo}\`\\.$`, 'm'));
     }
     assert.deepEqual(listFiles(work), []);
+    // Short names and plurals are folder names people choose.
+    for (const name of ['api', 'cli', 'apps', 'sinks']) {
+      const made = runCli([name, '--yes', '--author-name', 'A', '--skip-install', '--no-git'], work);
+      assert.equal(made.status, 0, `${name}: ${made.stderr}`);
+    }
     // A directory of that name that exists is the user's choice.
     fs.mkdirSync(path.join(work, 'dynamc'));
     assert.equal(runCli(['dynamc', '--yes', '--author-name', 'A', '--skip-install', '--no-git'], work).status, 0);
@@ -361,9 +366,11 @@ describe('runner (generator-bytewax-connector bin)', () => {
       const bin = path.join(work, 'bin');
       fs.mkdirSync(bin);
       const pidFile = path.join(work, 'tool.pid');
+      // It starts a process of its own (as pip starts builds): stopping the run stops that one too.
+      const grandchildFile = path.join(work, 'grandchild.pid');
       fs.writeFileSync(
         path.join(bin, 'python3.12'),
-        `#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\nif [ "$2" = pip ]; then exit 1; fi\necho $$ > ${pidFile}\nexec sleep 60\n`,
+        `#!/bin/sh\nif [ "$1" = -c ]; then echo 3.12; exit 0; fi\nif [ "$2" = pip ]; then exit 1; fi\nsleep 60 &\necho $! > ${grandchildFile}\necho $$ > ${pidFile}\nexec sleep 60\n`,
         { mode: 0o755 },
       );
       const child = spawn(process.execPath, [CLI, 'proj', '--yes', '--author-name', 'A', '--no-ci'], {
@@ -374,13 +381,28 @@ describe('runner (generator-bytewax-connector bin)', () => {
       child.stderr.on('data', (chunk) => (stderr += String(chunk)));
       while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setTimeout(r, 50));
       const toolPid = Number(fs.readFileSync(pidFile, 'utf8'));
+      const grandchildPid = Number(fs.readFileSync(grandchildFile, 'utf8'));
       child.kill('SIGTERM');
       const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
       assert.equal(status, 143);
       assert.match(stderr, /Stopped during the install: every project file is written\. Finish the install by hand:\n {2}cd /);
+      assert.match(stderr, /then run the same command again: it makes the first git commit\./);
       // Gone, or a zombie waiting to be reaped (a container's init may never reap it).
-      const state = spawnSync('ps', ['-o', 'stat=', '-p', String(toolPid)], { encoding: 'utf8' }).stdout.trim();
-      assert.ok(state === '' || state.startsWith('Z'), `the install tool still runs (state ${state})`);
+      await new Promise((r) => setTimeout(r, 200));
+      for (const pid of [toolPid, grandchildPid]) {
+        const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+        assert.ok(state === '' || state.startsWith('Z'), `process ${pid} of the install still runs (state ${state})`);
+      }
+      // The re-run makes the first commit the install held up, and installs nothing.
+      const again = spawnSync(process.execPath, [CLI, 'proj', '--yes', '--author-name', 'A', '--no-ci'], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:/usr/bin:/bin`, GIT_CONFIG_GLOBAL: '/dev/null' },
+      });
+      assert.equal(again.status, 0, again.stderr);
+      assert.doesNotMatch(again.stderr, /Creating \.venv/);
+      assert.match(again.stderr, /Made the project a git repository with a first commit\./);
+      assert.equal(spawnSync('git', ['status', '--porcelain'], { cwd: path.join(work, 'proj'), encoding: 'utf8' }).stdout.trim(), '');
     });
   });
 });

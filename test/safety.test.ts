@@ -118,7 +118,7 @@ describe('safety', () => {
       fs.symlinkSync(target, path.join(project, 'src/bytewax_shop/orders.py'));
       const before = readTree(project);
       const { status, stderr } = runCli(['partitioned', 'orders', '--yes'], project);
-      assertUserError(status, stderr, /^error: src\/bytewax_shop\/orders\.py is a symbolic link \(to .*outside\.py\); the generator never writes through links\. Nothing was written\.$/m);
+      assertUserError(status, stderr, /^error: src\/bytewax_shop\/orders\.py is a symbolic link \(to ".*outside\.py"\); the generator never writes through links\. Nothing was written\.$/m);
       assert.ok(!fs.existsSync(target));
       assert.deepEqual(readTree(project), before);
       fs.rmSync(project, { recursive: true, force: true });
@@ -241,6 +241,26 @@ describe('safety', () => {
       onlyWithTmpfsMounts(this);
       const { status, stderr } = runCliOnTmpfs(work, 'ro', ['proj', ...BASE]);
       assertUserError(status, stderr, /^error: Cannot write in .*: the file system is read-only \(EROFS\)\. Nothing was written\.$/m);
+    });
+
+    it('a file system running out of inodes at any point: undone whole, folders included, so the same command can run again', function () {
+      onlyWithTmpfsMounts(this);
+      // Each inode count runs out at another write: a file, or a folder on the way to one.
+      const script =
+        'root="$1"; shift; for n in 8 9 10 11 12 13 14 15 16 17 18 19 20; do ' +
+        'mount -t tmpfs -o size=8m,nr_inodes=$n tmpfs "$root" && cd "$root" && ' +
+        '{ "$@"; "$@"; echo "left $n: $(find . -mindepth 1 | wc -l)"; }; cd /; umount "$root"; done';
+      const result = spawnSync('unshare', ['--map-root-user', '--mount', 'sh', '-c', script, 'sh', work, process.execPath, CLI, 'proj', ...BASE, '--partitioned', 'orders'], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+      });
+      for (const line of result.stdout.split('\n').filter((l) => l.startsWith('left '))) assert.match(line, /: 0$/, `a failed run left files behind (${line})`);
+      assert.equal(result.stdout.split('\n').filter((l) => l.startsWith('left ')).length, 13, result.stdout + result.stderr);
+      for (const error of result.stderr.split('\n').filter((line) => line.startsWith('error: '))) {
+        assert.match(error, /^error: (Could not write|Could not start writing|Not enough free space|Cannot write in) .*(no space left on the device|Every change of this run was undone|KiB free)/);
+      }
+      assert.doesNotMatch(result.stderr, /holds \d+ file\(s\)/);
     });
 
     it('a full disk', function () {

@@ -167,7 +167,7 @@ describe('trust v2: what a reviewer broke', () => {
       for (const name of sinks) assert.ok(fs.existsSync(path.join(dir, 'src/bytewax_proj', `${name}.py`)), name);
       const init = fs.readFileSync(path.join(dir, 'src/bytewax_proj/__init__.py'), 'utf8');
       for (const name of sinks) assert.match(init, new RegExp(`from \\.${name} import`));
-      assert.ok(!fs.existsSync(path.join(dir, '.generator-bytewax-connector.lock')));
+      assert.deepEqual(fs.readdirSync(dir).filter((name) => name.startsWith('.generator-bytewax-connector.lock')), []);
     });
 
     it('a run that finds the project locked by a live process waits, then stops in one line naming it', () => {
@@ -191,7 +191,7 @@ describe('trust v2: what a reviewer broke', () => {
       fs.writeFileSync(path.join(dir, '.generator-bytewax-connector.lock'), JSON.stringify({ pid: Number(gone), host: os.hostname(), command: 'x', started: 'y' }));
       const ran = runCli(['sink', 'after', '--yes'], dir, { GENERATOR_BYTEWAX_CONNECTOR_LOCK_WAIT_MS: '300' });
       assert.equal(ran.status, 0, ran.stderr);
-      assert.ok(!fs.existsSync(path.join(dir, '.generator-bytewax-connector.lock')));
+      assert.deepEqual(fs.readdirSync(dir).filter((name) => name.startsWith('.generator-bytewax-connector.lock')), []);
     });
   });
 
@@ -227,7 +227,7 @@ describe('trust v2: what a reviewer broke', () => {
       assertUserError(runCli(['sink', 'out', '--yes'], dir, {}, ['unshare', '--user']), /Cannot read README\.md: permission denied \(EACCES\)\. Nothing was written\./);
       fs.chmodSync(path.join(dir, 'README.md'), 0o644);
       fs.chmodSync(path.join(dir, '.yo-rc.json'), 0o000);
-      assertUserError(runCli(['sink', 'out', '--yes'], dir, {}, ['unshare', '--user']), /\.yo-rc\.json cannot be read: permission denied \(EACCES\)\./);
+      assertUserError(runCli(['sink', 'out', '--yes'], dir, {}, ['unshare', '--user']), /Cannot read \S*\.yo-rc\.json: permission denied \(EACCES\)\./);
       fs.chmodSync(path.join(dir, '.yo-rc.json'), 0o644);
     });
   });
@@ -288,6 +288,129 @@ describe('trust v2: what a reviewer broke', () => {
     assert.equal(forced.status, 0, forced.stderr);
     assert.match(fs.readFileSync(pyproject, 'utf8'), /description = "Reads orders\."/);
     assert.equal(fs.statSync(pyproject).mode & 0o777, 0o444);
+  });
+
+  describe('what a second review broke', () => {
+    it('a re-run never installs (a clone carries its uv.lock and .venv), nor does a new project in a folder that held one', () => {
+      const dir = project(['--installer', 'pip']);
+      const again = runCli(['proj', '--yes', '--author-name', 'Ada', '--no-ci', '--no-docs', '--partitioned', 'orders', '--installer', 'pip'], work);
+      assert.equal(again.status, 0, again.stderr);
+      assert.doesNotMatch(again.stderr, /Creating \.venv|Installing/);
+      assert.ok(!fs.existsSync(path.join(dir, '.venv')));
+      const held = path.join(work, 'held');
+      fs.mkdirSync(held);
+      fs.writeFileSync(path.join(held, 'uv.lock'), 'version = 1\n');
+      const made = runCli(['.', '--yes', '--author-name', 'Ada', '--force', '--no-ci', '--no-docs', '--installer', 'pip', '--git'], held);
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stderr, /Not installing: the folder already held uv\.lock/);
+      const committed = spawnSync('git', ['ls-files'], { cwd: held, encoding: 'utf8' }).stdout.split('\n');
+      assert.ok(!committed.includes('uv.lock'), 'a uv.lock that was there before was committed');
+    });
+
+    it('files in the project are never read through links, nor when they are devices, FIFOs or huge', function () {
+      onlyOnPosix(this);
+      const dir = project();
+      const secret = path.join(work, 'secret.txt');
+      fs.writeFileSync(secret, 'SECRET_TOKEN=abc\n');
+      const readme = path.join(dir, 'README.md');
+      const rc = path.join(dir, '.yo-rc.json');
+      const saved = { readme: fs.readFileSync(readme), rc: fs.readFileSync(rc) };
+      const cases: Array<[string, () => void, RegExp]> = [
+        ['.yo-rc.json to /dev/zero', () => { fs.rmSync(rc); fs.symlinkSync('/dev/zero', rc); }, /\.yo-rc\.json is a symbolic link/],
+        ['.yo-rc.json to a file outside', () => { fs.rmSync(rc); fs.symlinkSync(secret, rc); }, /\.yo-rc\.json is a symbolic link/],
+        ['.yo-rc.json a FIFO', () => { fs.rmSync(rc); spawnSync('mkfifo', [rc]); }, /\.yo-rc\.json is not a regular file/],
+        ['README.md to /dev/zero', () => { fs.rmSync(readme); fs.symlinkSync('/dev/zero', readme); }, /README\.md is a symbolic link/],
+        ['a huge README.md', () => { fs.writeFileSync(readme, Buffer.alloc(20 * 1024 * 1024, 0x61)); }, /README\.md is \d+ KiB, far more than any file this generator reads/],
+      ];
+      for (const [what, make, message] of cases) {
+        make();
+        const started = Date.now();
+        const ran = runCli(['sink', 'out', '--yes'], dir);
+        assertUserError(ran, message);
+        assert.doesNotMatch(ran.stderr, /SECRET/, `${what}: printed what it read outside`);
+        assert.ok(Date.now() - started < 30_000, `${what}: took ${Date.now() - started} ms`);
+        for (const file of [readme, rc]) fs.rmSync(file, { force: true });
+        fs.writeFileSync(readme, saved.readme);
+        fs.writeFileSync(rc, saved.rc);
+      }
+    });
+
+    it('.yo-rc.json nested past reason in another generator\'s keys is one line, not a stack overflow', () => {
+      const dir = project();
+      const rc = path.join(dir, '.yo-rc.json');
+      const data = JSON.parse(fs.readFileSync(rc, 'utf8'));
+      fs.writeFileSync(rc, JSON.stringify(data).replace(/^\{/, `{"generator-other": ${'['.repeat(6000)}${']'.repeat(6000)},`));
+      assertUserError(runCli(['sink', 'zz', '--yes'], dir), /\.yo-rc\.json nests its values more than 64 levels deep/);
+    });
+
+    it('a cut-off run is undone with every mode as it was, and files it had not reached are not called changed', function () {
+      onlyOnPosix(this);
+      const args = ['proj', '--yes', '--author-name', 'Ada', '--skip-install', '--no-git', '--no-ci', '--no-docs'];
+      assert.equal(runCli(args, work).status, 0);
+      const nox = path.join(work, 'proj', 'noxfile.py');
+      assert.equal(fs.statSync(nox).mode & 0o777, 0o755);
+      const killed = runCli([...args.filter((a) => a !== '--no-docs'), '--docs'], work, { GENERATOR_BYTEWAX_CONNECTOR_CRASH_AFTER_WRITES: '5' });
+      assert.equal(killed.status, null);
+      const again = runCli(args, work);
+      assert.equal(again.status, 0, again.stderr);
+      assert.doesNotMatch(again.stderr, /Kept, because they changed since/);
+      assert.equal(fs.statSync(nox).mode & 0o777, 0o755);
+      // A generated script that lost its executable bits gets them back.
+      fs.chmodSync(nox, 0o644);
+      assert.equal(runCli(args, work).status, 0);
+      assert.equal(fs.statSync(nox).mode & 0o777, 0o755);
+    });
+
+    it('the first commit holds every generated file, even ones a global ignore file names, and only those', () => {
+      const dir = path.join(work, 'busy');
+      fs.mkdirSync(dir);
+      const excludes = path.join(work, 'excludes');
+      fs.writeFileSync(excludes, 'LICENSE\n*.md\n');
+      const config = path.join(work, 'gitconfig');
+      fs.writeFileSync(config, `[core]\n\texcludesFile = ${excludes}\n`);
+      // A file of the same contents the generator writes (an "identical" one) is its file too.
+      const made = runCli(['.', '--yes', '--author-name', 'Ada', '--skip-install', '--git', '--no-ci', '--no-docs'], dir, { GIT_CONFIG_GLOBAL: config });
+      assert.equal(made.status, 0, made.stderr);
+      const committed = spawnSync('git', ['ls-files'], { cwd: dir, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+      assert.deepEqual(committed, listFiles(dir).sort());
+      assert.ok(committed.includes('LICENSE') && committed.includes('README.md'));
+    });
+
+    it('paths with terminal escapes are shown escaped in every message', function () {
+      onlyOnPosix(this);
+      const odd = path.join(work, 'x\u001b[31mRED\u001b]0;pwned\u0007');
+      fs.mkdirSync(odd);
+      const none = runCli(['sink', 'a', '--yes'], odd);
+      assertUserError(none, /No generated project here/);
+      assert.doesNotMatch(none.stderr, /[\u001b\u0007]/);
+      const made = runCli(['proj', '--yes', '--author-name', 'Ada', '--skip-install', '--no-git', '--no-ci', '--no-docs'], odd);
+      assert.equal(made.status, 0, made.stderr);
+      assert.doesNotMatch(made.stderr, /[\u001b\u0007]/);
+      const dir = path.join(odd, 'proj');
+      fs.symlinkSync('\u001b[2J\u001b[31mfake: all good\u001b[0m', path.join(dir, 'examples', 'out.py'));
+      const link = runCli(['sink', 'out', '--yes'], dir);
+      assertUserError(link, /examples\/out\.py is a symbolic link \(to "\\u\{1b\}\[2J/);
+      assert.doesNotMatch(link.stderr, /[\u001b\u0007]/);
+    });
+
+    it('a re-run that changes nothing in a project nobody may write succeeds', function () {
+      onlyWithUserNamespaces(this);
+      const dir = project();
+      spawnSync('chmod', ['-R', 'a-w', dir]);
+      try {
+        const ran = runCli(['proj', ...BASE, '--partitioned', 'orders'], work, {}, ['unshare', '--user']);
+        assert.equal(ran.status, 0, ran.stderr);
+        assert.match(ran.stderr, /^Nothing to change in /m);
+      } finally {
+        spawnSync('chmod', ['-R', 'u+w', dir]);
+      }
+    });
+
+    it('npx shows the package it ran from, so the commands it suggests run the same generator', () => {
+      const ran = runCli(['proj', ...BASE], work, { npm_command: 'exec', npm_config_package: '/tmp/generator-bytewax-connector-0.2.0.tgz' });
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.match(ran.stderr, /npx --package \/tmp\/generator-bytewax-connector-0\.2\.0\.tgz generator-bytewax-connector sink <name>/);
+    });
   });
 
   it('--no-git starts no git process at all (and without it, git is asked)', function () {

@@ -6,7 +6,7 @@ import { entries, readOption } from '../../lib/answers.js';
 import { resolveRoot } from '../../lib/commit.js';
 import { UsageError, showPath, showValue } from '../../lib/errors.js';
 import { refuseGeneratorTypo } from '../../lib/generator-names.js';
-import { enclosingRepository, gitAvailable, gitConfig, initRepository } from '../../lib/git.js';
+import { awaitsFirstCommit, enclosingRepository, firstCommit, gitAvailable, gitConfig, initEmptyRepository } from '../../lib/git.js';
 import { findPython, installByHand, installCommands, installProject, onPath } from '../../lib/install.js';
 import { JOURNAL } from '../../lib/journal.js';
 import { LOCK } from '../../lib/lock.js';
@@ -21,7 +21,7 @@ import { type AppAnswers, appAnswers } from './answers.js';
 const DECLARED = appAnswers({ directoryName: '', git: () => undefined });
 
 /** What may be in a folder that counts as empty: a repository the user made for the project, and our own run's files. */
-const EMPTY_ENOUGH = new Set(['.git', LOCK, JOURNAL]);
+const emptyEnough = (name: string) => name === '.git' || name === JOURNAL || name.startsWith(LOCK);
 
 /** The answers a project keeps, in the order `.yo-rc.json` lists them. */
 const PROJECT_KEYS = entries(projectAnswers({ directoryName: '', git: () => undefined })).map(([key]) => key);
@@ -40,19 +40,26 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
   #stored: ProjectConfig | undefined;
   /** Whether the install step made a working .venv. */
   #installed = false;
+  /** Whether this run made the project a git repository. */
+  #repository = false;
+  /** What the folder held before the run that would steer an install (a uv.lock, a .venv): never ours to trust. */
+  #foreignInstall: string[] = [];
 
   constructor(args: string[], options: Generator['options']) {
     super(args, options, DECLARED);
   }
 
   async initializing(): Promise<void> {
-    const given = readOption<string>(this.options, 'directory')?.trim();
+    const given = (readOption<string>(this.options, 'directory') ?? afterDoubleDashUnderYo())?.trim();
     if (given !== undefined && given !== '') this.#checkDirectoryArgument(given);
     const root = resolveRoot(path.resolve(this.env.cwd, given || '.'));
     refuseHomeOrRoot(root);
     await this.openProject(root);
     this.#stored = this.found?.state.config;
-    if (this.found === undefined) await this.#checkFolderIsFree();
+    if (this.found === undefined) {
+      await this.#checkFolderIsFree();
+      this.#foreignInstall = ['uv.lock', '.venv'].filter((name) => fs.existsSync(path.join(this.root, name)));
+    }
     else {
       this.requireCurrentVersion(this.found.state);
       this.requireConflictsResolved(this.found.state);
@@ -85,7 +92,7 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
   async #checkFolderIsFree(): Promise<void> {
     let entries: string[];
     try {
-      entries = fs.readdirSync(this.root).filter((name) => !EMPTY_ENOUGH.has(name));
+      entries = fs.readdirSync(this.root).filter((name) => !emptyEnough(name));
     } catch {
       return; // Not there yet.
     }
@@ -165,24 +172,37 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
     return sinks.filter((entry) => !existing.has(entry.name));
   }
 
+  /**
+   * A new project: a git repository first (so a run cut off during the
+   * install still leaves one, which the next run commits), then the install,
+   * then the first commit of exactly the files the generator wrote (and the
+   * uv.lock its install made), then what it wrote kept as git objects.
+   * A re-run never installs: it would run what a cloned repository carries
+   * (its uv.lock, a committed .venv).
+   */
   async install(): Promise<void> {
-    if (this.#shouldInstall()) await this.#install();
-    // After the install, so that uv.lock is in the first commit.
-    await this.#initGit();
-    // Then what the generator wrote is kept as git objects: the next run's base.
-    if (!this.recordBaseAfterCommit) this.recordBase();
+    const isNew = this.found === undefined;
+    if (isNew && (await this.#makeRepository())) this.#repository = true;
+    if (isNew && this.#shouldInstall()) await this.#install();
+    if (this.#repository || (!isNew && this.gitAllowed && this.answers.git && awaitsFirstCommit(this.root))) this.#commitFirst();
+    if (isNew) this.recordBase();
   }
 
-  /** A new project is installed (unless --skip-install); a re-run keeps its .venv unless it has none or pyproject.toml changed. */
+  /** The install of a new project, unless --skip-install or the folder held a lock file or venv of someone else's. */
   #shouldInstall(): boolean {
     if (readOption<boolean>(this.options, 'skip-install')) return false;
-    if (this.#stored === undefined || !fs.existsSync(path.join(this.root, '.venv'))) return true;
-    return this.runState.written.includes('pyproject.toml');
+    if (this.#foreignInstall.length > 0) {
+      this.log(`Not installing: the folder already held ${this.#foreignInstall.join(' and ')}, which would decide what gets installed. Check them, then install as the README says.`);
+      return false;
+    }
+    return true;
   }
 
   async #install(): Promise<void> {
     this.runState.phase = 'installing';
-    this.runState.installByHand = installByHand(this.root, this.project.installer, this.project.python);
+    this.runState.installByHand =
+      installByHand(this.root, this.project.installer, this.project.python) +
+      (this.#repository ? '\nthen run the same command again: it makes the first git commit.' : '');
     this.#installed = await installProject(this.root, this.project.installer, this.project.python, {
       log: (message) => this.log(message),
       children: this.runState.children,
@@ -191,16 +211,15 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
   }
 
   /**
-   * A new project becomes a git repository whose first commit holds exactly
-   * the files this run wrote (and uv.lock), unless --no-git, or git is
+   * Makes a new project a git repository, unless --no-git, or git is
    * missing, or it sits inside another repository and nobody said yes to
-   * nesting one (--git, or the question in a terminal).
+   * nesting one (--git, or the question in a terminal). Whether it did.
    */
-  async #initGit(): Promise<void> {
-    if (!this.answers.git || this.#stored !== undefined || fs.existsSync(path.join(this.root, '.git'))) return;
+  async #makeRepository(): Promise<boolean> {
+    if (!this.answers.git || fs.existsSync(path.join(this.root, '.git'))) return false;
     if (!gitAvailable()) {
       this.log('git is not installed, so the project is not a git repository yet.');
-      return;
+      return false;
     }
     const outer = enclosingRepository(this.root);
     if (outer !== undefined && readOption(this.options, 'git') === undefined) {
@@ -215,18 +234,27 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
       }
       if (!nest) {
         this.log(`The project is inside the git repository ${showPath(outer)}, so it was not made a repository of its own (--git does).`);
-        return;
+        return false;
       }
     }
-    const files = [...this.runState.written];
-    if (fs.existsSync(path.join(this.root, 'uv.lock')) && !files.includes('uv.lock')) files.push('uv.lock');
-    const failure = initRepository(
+    const failure = initEmptyRepository(this.root);
+    if (failure !== undefined) this.log(`Could not make the project a git repository:\n${failure}`);
+    return failure === undefined;
+  }
+
+  /** The first commit: every file the generator owns, its .yo-rc.json, and a uv.lock this project's install made. */
+  #commitFirst(): void {
+    const files = [...(this.rendered?.keys() ?? [])].filter((file) => fs.existsSync(path.join(this.root, file)));
+    files.push('.yo-rc.json');
+    const madeLock = this.project.installer === 'uv' && !this.#foreignInstall.includes('uv.lock') && fs.existsSync(path.join(this.root, 'uv.lock'));
+    if (madeLock) files.push('uv.lock');
+    const failure = firstCommit(
       this.root,
       files,
       { name: this.project.authorName, email: this.project.authorEmail },
       `Create ${this.project.distName} with generator-bytewax-connector ${this.project.generatorVersion}`,
     );
-    this.log(failure === undefined ? 'Made the project a git repository with a first commit.' : `Could not make the project a git repository:\n${failure}`);
+    this.log(failure === undefined ? 'Made the project a git repository with a first commit.' : `Could not make the first commit (run the same command again to retry):\n${failure}`);
   }
 
   /** One "Next steps" block: for where the user is, how they ran us, and what the project has. */
@@ -260,6 +288,18 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
     this.log(lines.filter((line) => line !== undefined).map((line) => line.trimEnd()).join('\n'));
     if (this.project.ci && !this.#stored?.ci) this.log(publisherNotice(this.project));
   }
+}
+
+/**
+ * The directory given after `--` to yo (`yo bytewax-connector --yes -- -odd`):
+ * yo's own parser keeps the words after `--` and never passes them on, so
+ * they are read from the command line yo was started with.
+ */
+function afterDoubleDashUnderYo(): string | undefined {
+  const script = process.argv[1] ?? '';
+  if (!/(^|[\\/])yo([\\/]lib[\\/]cli\.js)?$/.test(script)) return undefined;
+  const at = process.argv.indexOf('--');
+  return at === -1 ? undefined : process.argv[at + 1];
 }
 
 /** A project needs a folder of its own: never the home folder or a file system's root. */

@@ -10,13 +10,13 @@
  * what it wrote, the base of the next three-way merge) and the files an
  * update left with conflict markers.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { type AnswerTable, entries, problemOf } from '../answers.js';
-import { UsageError, describeSystemError, showPath, showValue } from '../errors.js';
+import { UsageError, showPath, showValue } from '../errors.js';
 import { projectPathProblem } from '../merge.js';
 import { sliceNameProblem } from '../naming.js';
+import { readRegularFile } from '../read.js';
 import { type ProjectAnswers, projectAnswers } from './answers.js';
 import type { SinkEntry, SliceEntry, SourceEntry } from './kind.js';
 import { SINK_KINDS, SOURCE_KINDS } from './kinds.js';
@@ -186,16 +186,9 @@ export function parseProjectState(file: string, data: unknown): ProjectState {
  * the run in one line naming the file.
  */
 export function readYoRc(file: string): Record<string, unknown> | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    const reason = describeSystemError(error);
-    if (reason === undefined) throw error;
-    throw new UsageError(`${showPath(file)} cannot be read: ${reason}.`, 'Make it readable and run again; nothing was written.');
-  }
+  const bytes = readRegularFile(file, file, MAX_CONFIG_BYTES);
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -205,7 +198,29 @@ export function readYoRc(file: string): Record<string, unknown> | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new UsageError(`${showPath(file)} holds ${describeValue(data)}, not the JSON object of answers a .yo-rc.json holds.`, 'Fix or remove it and run again; nothing was written.');
   }
+  // Other generators' keys are kept as they are, and written back: nothing nested past reason.
+  if (depthOf(data, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH) {
+    throw new UsageError(`${showPath(file)} nests its values more than ${MAX_CONFIG_DEPTH} levels deep.`, 'Fix or remove it and run again; nothing was written.');
+  }
   return data as Record<string, unknown>;
+}
+
+/** A .yo-rc.json is a few KB; this leaves room for other generators' answers. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_DEPTH = 64;
+
+/** How deeply `value` nests arrays and objects, counted up to `limit` + 1 (never recursing further). */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [at, depth] = stack.pop()!;
+    if (typeof at !== 'object' || at === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (depth > limit) return depth;
+    for (const child of Object.values(at)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** The state `.yo-rc.json` in `dir` holds, with the file's other keys; undefined when absent or not ours. */

@@ -53,7 +53,7 @@ function watchSignals(state: RunState, message: () => string): void {
   if (installed) return;
   const onSignal = (signal: NodeJS.Signals) => {
     const current = holder[WATCHED]!;
-    for (const child of current.state.children) child.kill(signal);
+    for (const child of current.state.children) stopProcessGroup(child, signal);
     process.stderr.write(`\n${current.message()}\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -68,6 +68,16 @@ export function runExitCode(env: object): number {
 
 /** Where yeoman's unused stores point: a path no one made (a folder of a random name), outside every project. */
 const UNUSED_STORE = path.join(os.tmpdir(), `generator-bytewax-connector-unused-${randomBytes(12).toString('hex')}`, 'store.json');
+
+/** Stops `child` and every process it started (its group, where it has one of its own). */
+function stopProcessGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal);
+  }
+}
 
 /** Options yeoman-generator declares that mean nothing for these generators (skip-install is the app's own). */
 const UNUSED_BUILTIN_OPTIONS = ['skip-cache', 'force-install', 'ask-answered'];

@@ -69,10 +69,23 @@ describe('lib/commit', () => {
     onlyOnPosix(this);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-outside-'));
     fs.symlinkSync(path.join(outside, 'missing.py'), path.join(root, 'x.py'));
-    assert.throws(() => planCommit(root, [file(root, 'x.py', 'x')]), /x\.py is a symbolic link \(to .*missing\.py\); the generator never writes through links/);
+    assert.throws(() => planCommit(root, [file(root, 'x.py', 'x')]), /x\.py is a symbolic link \(to ".*missing\.py"\); the generator never writes through links/);
     fs.symlinkSync(outside, path.join(root, 'src'));
     assert.throws(() => planCommit(root, [file(root, 'src/pkg/a.py', 'x')]), /^UsageError: src is a symbolic link/);
     assert.deepEqual(fs.readdirSync(outside), []);
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('a folder swapped for a link between the plan and the write is never written through', function () {
+    onlyOnPosix(this);
+    fs.mkdirSync(path.join(root, 'examples'));
+    const plan = planCommit(root, [file(root, 'a.txt', 'a'), file(root, 'examples/orders.py', 'x')]);
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-outside-'));
+    fs.rmdirSync(path.join(root, 'examples'));
+    fs.symlinkSync(outside, path.join(root, 'examples'));
+    assert.throws(() => applyCommit(root, plan, 'test'), /Could not write examples\/orders\.py: examples is a symbolic link .*Every change of this run was undone/);
+    assert.deepEqual(fs.readdirSync(outside), []);
+    assert.ok(!fs.existsSync(path.join(root, 'a.txt')));
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
@@ -104,7 +117,7 @@ describe('lib/commit', () => {
     const before = readTree(root);
     // After planning, something takes the place of a folder the commit needs.
     fs.writeFileSync(path.join(root, 'two'), 'in the way');
-    assert.throws(() => applyCommit(root, plan, 'test'), /^UsageError: Could not write two\/b\.txt: a part of the path is a file, not a directory \(ENOTDIR\)\. Every change of this run was undone/);
+    assert.throws(() => applyCommit(root, plan, 'test'), /^UsageError: Could not write two\/b\.txt: two is a file, but two\/b\.txt needs it to be a folder\. Every change of this run was undone/);
     fs.rmSync(path.join(root, 'two'));
     assert.deepEqual(readTree(root), before);
   });

@@ -5,7 +5,7 @@
  * docs) above its marker lines, and the package's `__init__.py` exports each
  * slice's classes, as they did when slices were added one at a time.
  */
-import { docstringParagraph, pyString, tomlString, yamlString } from '../../escape.js';
+import { docstringParagraph, markdownText, pyString, tomlString, yamlString } from '../../escape.js';
 import type { FilesTable } from '../../files.js';
 import { spdxExpression } from '../../licenses.js';
 import { BYTEWAX_REQUIREMENT, DEV_GROUP, DOCS_GROUP, PRE_COMMIT_HOOKS, PYTHON_TOOLS, pythonRange } from '../../versions.js';
@@ -37,6 +37,7 @@ export interface BaseContext extends ProjectConfig {
   toml: (value: string) => string;
   yamlString: (value: string) => string;
   pyString: (value: string) => string;
+  markdownText: (value: string) => string;
 }
 
 /** README and `__init__.py` are rendered here, then given their slices' sections and exports by the renderer. */
@@ -85,5 +86,6 @@ export function baseContext(config: ProjectConfig): BaseContext {
     toml: tomlString,
     yamlString,
     pyString,
+    markdownText,
   };
 }
