@@ -80,7 +80,7 @@ fs.writeFileSync(
     'def partition_label(partition: str) -> str:\n    """A partition\'s name as the Legacy dashboards show it."""\n    return f"legacy/{partition}"\n',
 );
 // 6. The contract kit's common.py: one import line.
-replaceOnce('tests/contract/common.py', '\nimport subprocess\n', '\nimport subprocess  # noqa: S404 (runs the examples)\n');
+replaceOnce('tests/contract/common.py', '\nimport subprocess\n', '\nimport subprocess  # the kit runs each example in a process of its own\n');
 // 7. The contract kit's partitioned.py: the import line the kit of main (9068408) changes to `from .common import (`.
 replaceOnce('tests/contract/partitioned.py', '\nfrom tests.contract.common import (\n', '\nfrom tests.contract.common import (  # noqa: I001\n');
 EOF
