@@ -37,11 +37,14 @@ describe('e2e: the packed package', function () {
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it('holds the built runner, generators, templates, LICENSE and README, and nothing of the sources or tests', () => {
-    for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/cli.js', 'dist/runner.cjs', 'dist/generators/app/index.js', 'dist/generators/app/templates/pyproject.toml.ejs', 'dist/lib/base.js']) {
+  it('holds the built runner, generators, templates, kit, LICENSE, README and CHANGELOG, and nothing of the sources or tests', () => {
+    for (const file of [
+      'LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/cli.js', 'dist/runner.cjs', 'dist/generators/app/index.js', 'dist/generators/update/index.js',
+      'dist/lib/project/base/templates/pyproject.toml.ejs', 'dist/lib/project/render.js', 'dist/lib/run/base.js', 'dist/kit/common.py',
+    ]) {
       assert.ok(files.includes(file), `${file} is not in the tarball`);
     }
-    const stray = files.filter((file) => !/^(LICENSE|README\.md|package\.json|dist\/.*)$/.test(file) || file.endsWith('.ts') || file === 'dist/lib/runner.js');
+    const stray = files.filter((file) => !/^(LICENSE|README\.md|CHANGELOG\.md|package\.json|dist\/.*)$/.test(file) || file.endsWith('.ts') || file.startsWith('dist/bin/'));
     assert.deepEqual(stray, []);
   });
 
