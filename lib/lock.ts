@@ -23,7 +23,7 @@ export const LOCK = '.generator-bytewax-connector.lock';
 const GENERATION = /^\.generator-bytewax-connector\.lock(?:-(\d{1,9}))?$/;
 
 /** How long a second run waits for the first (tests set a shorter wait through the environment). */
-export const LOCK_WAIT_MS = Number(process.env['GENERATOR_BYTEWAX_CONNECTOR_LOCK_WAIT_MS'] ?? 10_000);
+const LOCK_WAIT_MS = Number(process.env['GENERATOR_BYTEWAX_CONNECTOR_LOCK_WAIT_MS'] ?? 10_000);
 const POLL_MS = 100;
 /** A lock file still empty after this long was left by a process killed while writing it. */
 const HALF_WRITTEN_MS = 10_000;

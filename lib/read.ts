@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { UsageError, describeSystemError, showPath } from './errors.js';
 
 /** Far above any file the generator writes or reads (a kit module is about 40 KB). */
-export const MAX_READ_BYTES = 16 * 1024 * 1024;
+const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 /**
  * The contents of `file`, or undefined when there is none. Anything but a

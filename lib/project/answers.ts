@@ -55,7 +55,7 @@ const DEFAULT_DESCRIPTION = 'A Bytewax connector.';
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** `owner/name` from a remote URL on GitHub, if it is one. */
-export function githubRepository(url: string | undefined): string | undefined {
+function githubRepository(url: string | undefined): string | undefined {
   return /github\.com[:/]([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+?)(?:\.git)?\s*$/.exec(url ?? '')?.[1];
 }
 
@@ -190,7 +190,7 @@ export function projectAnswers(context: ProjectAnswerContext): AnswerTable<Proje
  * (default yes, like `--ci`). A project recorded before this answer existed
  * has no `docs` key: it reads as made without docs.
  */
-export function docsAnswer<A>(stored: Partial<ProjectAnswers> | undefined): AnswerSpec<boolean, A> {
+function docsAnswer<A>(stored: Partial<ProjectAnswers> | undefined): AnswerSpec<boolean, A> {
   return {
     type: 'boolean',
     flag: 'docs',

@@ -122,7 +122,7 @@ const stateSchema = z
 
 const EXPECTED: Record<string, string> = { boolean: 'true or false', string: 'text', array: 'a list', object: 'an object', number: 'a number', record: 'an object' };
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
@@ -185,7 +185,7 @@ export function parseProjectState(file: string, data: unknown): ProjectState {
  * none. Anything else (unreadable, not JSON, JSON but not an object) stops
  * the run in one line naming the file.
  */
-export function readYoRc(file: string): Record<string, unknown> | undefined {
+function readYoRc(file: string): Record<string, unknown> | undefined {
   const bytes = readRegularFile(file, file, MAX_CONFIG_BYTES);
   if (bytes === undefined) return undefined;
   const text = bytes.toString('utf8');

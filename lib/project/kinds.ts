@@ -15,9 +15,6 @@ import { PARTITIONED_SOURCE } from './sources/partitioned.js';
 export const SOURCE_KINDS = [PARTITIONED_SOURCE, DYNAMIC_SOURCE] as const;
 export const SINK_KINDS = [DYNAMIC_SINK, PARTITIONED_SINK] as const;
 
-export type SourceKindName = (typeof SOURCE_KINDS)[number]['kind'];
-export type SinkKindName = (typeof SINK_KINDS)[number]['kind'];
-
 /** The kind module of an entry. */
 export function kindOf(role: Role, kind: string): SliceKind {
   const found = (role === 'source' ? SOURCE_KINDS : SINK_KINDS).find((candidate) => candidate.kind === kind);

@@ -382,7 +382,7 @@ export function unresolved(root: string, listed: readonly string[]): string[] {
 }
 
 /** Compares two release versions (`0.1.0`, `0.2.0`) by their numbers. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parts = (version: string) => version.split(/[.-]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {

@@ -70,7 +70,7 @@ export function sliceNameAnswer<A>(generator: string, noun: string, context: Sli
 }
 
 /** The files a new slice of `role` named `name` would write for itself (whatever its kind) in `config`'s project. */
-export function ownFiles(config: ProjectConfig, role: Role, kind: SliceKind, name: string): string[] {
+function ownFiles(config: ProjectConfig, role: Role, kind: SliceKind, name: string): string[] {
   const entry = { name, kind: kind.kind } as SliceEntry;
   const context = sliceContext(config, role, entry);
   const files = kind.files.filter((spec) => spec.when?.(context) ?? true).map((spec) => spec.target(context));
@@ -78,7 +78,7 @@ export function ownFiles(config: ProjectConfig, role: Role, kind: SliceKind, nam
 }
 
 /** What a slice generator's options and the `.yo-rc.json` check of its name see of the project. */
-export function sliceNameContext(config: ProjectConfig, existingFiles: (name: string) => string[]): SliceNameContext {
+function sliceNameContext(config: ProjectConfig, existingFiles: (name: string) => string[]): SliceNameContext {
   return { packageName: config.packageName, taken: slicesOf(config), existingFiles };
 }
 

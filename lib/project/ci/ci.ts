@@ -13,7 +13,7 @@ import type { ExampleRun, SliceEntry } from '../kind.js';
 import { kindOf } from '../kinds.js';
 
 export const CI_TEMPLATES = 'ci/templates';
-export const CI_WORKFLOW = '.github/workflows/ci.yml';
+const CI_WORKFLOW = '.github/workflows/ci.yml';
 
 export interface CiContext {
   installer: ProjectConfig['installer'];

@@ -11,7 +11,7 @@ import type { ProjectConfig } from '../config.js';
 import type { Role, SliceEntry } from '../kind.js';
 
 export const DOCS_TEMPLATES = 'docs/templates';
-export const DOCS_INDEX = 'docs/index.md';
+const DOCS_INDEX = 'docs/index.md';
 
 /** What the docs templates see (docs.yml included). */
 export interface DocsContext {
