@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AWKWARD, CLI, readTree, REPO_ROOT } from '../helpers/paths.js';
+import { AWKWARD, CLI, readTree, REPO_ROOT, withoutManifest } from '../helpers/paths.js';
 import { buildDocs, check, ensureVenv, installProject, repoReview, run, venvBin } from './python.js';
 
 const BASE = ['--yes', '--skip-install', '--author-name', 'Ada Lovelace'];
@@ -134,7 +134,8 @@ describe('e2e: docs', function () {
     check(run(process.execPath, [CLI, 'docs', '--yes'], path.join(later, 'tests')));
     const anonymous = (text: string) =>
       text.replaceAll(/bytewax-(with-docs|later)/g, 'NAME').replaceAll(/bytewax_(with_docs|later)/g, 'PKG');
-    const tree = (dir: string) => new Map([...readTree(dir)].map(([file, text]) => [anonymous(file), anonymous(text)]));
+    // .yo-rc.json's manifest holds ids of contents that name the project: compared without it.
+    const tree = (dir: string) => new Map([...readTree(dir)].map(([file, text]) => [anonymous(file), anonymous(file === '.yo-rc.json' ? withoutManifest(text) : text)]));
     assert.deepEqual(tree(later), tree(withDocs));
     // Running it again changes nothing.
     const before = tree(later);

@@ -34,3 +34,10 @@ export function readTree(dir: string): Map<string, string> {
 
 /** The awkward description the issue names: quotes, a backslash, non-ASCII. */
 export const AWKWARD = 'He said "hi" \\ o\'clock — ünïcødé';
+
+/** `.yo-rc.json`'s text without its manifest (the ids of what the generator wrote), to compare the rest. */
+export function withoutManifest(text: string): string {
+  const data = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  const { files: _, ...ours } = data['generator-bytewax-connector'] ?? {};
+  return JSON.stringify({ ...data, 'generator-bytewax-connector': ours }, null, 2);
+}
