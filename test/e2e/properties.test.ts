@@ -3,9 +3,11 @@
  * whose Python passes ruff. 300 random valid answer sets (seeded; the seed is
  * printed, and PROPERTY_SEED=<seed> replays a run) are generated in-process
  * with the built runner, then checked in one batch: TOML, YAML and JSON parse,
- * `.yo-rc.json` reads back through the schema, Python parses (`ast`), the
- * author and summary pass hatchling's and packaging's metadata rules, and
- * `ruff check` plus `ruff format --check` find nothing.
+ * `.yo-rc.json` reads back through the schema, the project grown run by run
+ * (the app, then each further source and sink added by its own generator) is
+ * exactly the rendering of its final answers in one go, Python parses
+ * (`ast`), the author and summary pass hatchling's and packaging's metadata
+ * rules, and `ruff check` plus `ruff format --check` find nothing.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,10 +16,12 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { parseAllDocuments } from 'yaml';
+import { gitBlobId } from '../../lib/base-store.js';
 import { parseProjectState } from '../../lib/project/config.js';
+import { renderProject } from '../../lib/project/render.js';
 import { type ValidAnswers, commandLines, validAnswers } from '../helpers/arbitraries.js';
 import { loadRunner, runInProcess } from '../helpers/in-process.js';
-import { listFiles } from '../helpers/paths.js';
+import { listFiles, REPO_ROOT } from '../helpers/paths.js';
 import { ensureVenv, run, venvBin } from './python.js';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 300);
@@ -86,8 +90,15 @@ describe('e2e: properties of generated projects', function () {
       const dir = path.join(work, `p${index}`);
       const pyproject = parseToml(fs.readFileSync(path.join(dir, 'pyproject.toml'), 'utf8')) as { project: Record<string, unknown> };
       if (answers.description !== undefined) assert.equal(pyproject.project['description'], answers.description, explain(index));
-      const { config } = parseProjectState(path.join(dir, '.yo-rc.json'), JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8')));
+      const { config, files } = parseProjectState(path.join(dir, '.yo-rc.json'), JSON.parse(fs.readFileSync(path.join(dir, '.yo-rc.json'), 'utf8')));
       assert.equal(config.authorName, answers.authorName, explain(index));
+      // Grown one generator at a time, it is what one rendering of the final answers gives.
+      const rendering = renderProject(config, { templatesDir: path.join(REPO_ROOT, 'lib', 'project'), kitDir: path.join(REPO_ROOT, 'kit', 'src', 'bytewax_connector_kit') });
+      assert.deepEqual(listFiles(dir).filter((file) => file !== '.yo-rc.json').sort(), [...rendering.keys()].sort(), explain(index));
+      for (const [file, generated] of rendering) {
+        assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), generated.text, `${explain(index)}: ${file}`);
+        assert.equal(files?.[file], gitBlobId(generated.text), `${explain(index)}: the manifest's id of ${file}`);
+      }
       assert.deepEqual(config.sources.map((s) => s.name).sort(), answers.sources.map((s) => s.name).sort(), explain(index));
       for (const file of listFiles(dir).filter((f) => /\.ya?ml$/.test(f))) {
         for (const document of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
