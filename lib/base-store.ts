@@ -345,11 +345,11 @@ const noBase = (owned: Iterable<string>, notes: string[]): Base => ({ owned: new
  * generator's first commit, when it is one (see `firstCommitBase`). Else
  * `none`.
  */
-export function openBase(root: string, manifest?: Record<string, string>): Base {
+export function openBase(root: string, manifest?: Record<string, string>, distName?: string): Base {
   const wanted = manifest === undefined ? undefined : checkManifest(root, manifest);
   const repo = locate(root);
   if ('reason' in repo) return noBase(wanted?.keys() ?? [], wanted === undefined || wanted.size === 0 ? [] : [`No base: ${repo.reason}.`]);
-  if (wanted === undefined) return firstCommitBase(root, repo) ?? noBase([], []);
+  if (wanted === undefined) return firstCommitBase(root, repo, distName) ?? noBase([], []);
 
   const texts = new Map<string, string>();
   const notes: string[] = [];
@@ -394,7 +394,7 @@ export function openBase(root: string, manifest?: Record<string, string>): Base 
  * subfolder finds it there only when a history rewrite moved it (git
  * filter-repo --to-subdirectory-filter keeps the commit's message).
  */
-function firstCommitBase(root: string, repo: Repository): Base | undefined {
+function firstCommitBase(root: string, repo: Repository, distName: string | undefined): Base | undefined {
   const roots = runGit(root, ['rev-list', '--max-parents=0', 'HEAD', '--']);
   if (roots.status !== 0) return undefined; // no commit yet
   const candidates = roots.stdout.toString('utf8').split('\n').filter((l) => /^[0-9a-f]{40,64}$/.test(l));
@@ -408,9 +408,17 @@ function firstCommitBase(root: string, repo: Repository): Base | undefined {
     if (split < 0) continue;
     const headers = raw.slice(0, split).split('\n');
     if (headers.some((h) => h.startsWith('parent '))) continue;
+    // Made in one go, as the generator makes it: an amended or rebased commit
+    // (which keeps the message) has a committer line that differs from its author line.
+    const author = headers.find((h) => h.startsWith('author '))?.slice('author '.length);
+    const committer = headers.find((h) => h.startsWith('committer '))?.slice('committer '.length);
+    if (author === undefined || author !== committer) continue;
     const match = FIRST_COMMIT.exec(raw.slice(split + 2));
-    if (match) trusted.push({ id, dist: match[1]!, version: match[2]! });
+    // The project's own: a repository may hold other projects' first commits too.
+    if (match && (distName === undefined || match[1] === distName)) trusted.push({ id, dist: match[1]!, version: match[2]! });
   }
+  // Two candidates, and nothing tells which the project's is: neither is trusted.
+  if (trusted.length > 1) return undefined;
   for (const candidate of trusted) {
     const listed = listTree(root, repo.prefix === '' ? `${candidate.id}^{tree}` : `${candidate.id}:${repo.prefix}`);
     if (!listed) continue;

@@ -9,9 +9,24 @@ import path from 'node:path';
 
 /**
  * Settings for every git process here: no hooks, no fsmonitor program, no
- * prompt. A folder may hold a repository someone else configured.
+ * signing program, no pager, no prompt. A folder may hold a repository
+ * someone else configured (an archive that carries its .git, say).
  */
-const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+const SAFE = [
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'commit.gpgSign=false',
+  '-c', 'core.pager=cat',
+];
+
+/** The environment of a git process: git's own variables that would point it at another repository are dropped. */
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+  for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_CEILING_DIRECTORIES']) {
+    delete env[name];
+  }
+  return env;
+}
 
 function git(args: string[], cwd: string, input?: string): { ok: boolean; out: string } {
   const result = spawnSync('git', [...SAFE, ...args], {
@@ -19,9 +34,19 @@ function git(args: string[], cwd: string, input?: string): { ok: boolean; out: s
     encoding: 'utf8',
     input,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    env: gitEnv(),
   });
   return { ok: result.status === 0, out: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+}
+
+/**
+ * Settings that turn off every content filter the repository's config names
+ * (`filter.<driver>.clean` and friends run programs on `git add`).
+ */
+function noFilters(dir: string): string[] {
+  const listed = git(['config', '--name-only', '--get-regexp', '^filter\\.'], dir);
+  const drivers = new Set(listed.ok ? listed.out.split('\n').map((key) => /^filter\.(.+)\.[^.]+$/.exec(key)?.[1]).filter((d): d is string => d !== undefined) : []);
+  return [...drivers].flatMap((driver) => ['-c', `filter.${driver}.clean=`, '-c', `filter.${driver}.smudge=`, '-c', `filter.${driver}.process=`, '-c', `filter.${driver}.required=false`]);
 }
 
 export function gitAvailable(): boolean {
@@ -64,9 +89,10 @@ export function firstCommit(dir: string, files: readonly string[], author: { nam
   if (!git(['config', 'user.name'], dir).ok) identity.push('-c', `user.name=${author.name}`);
   if (!git(['config', 'user.email'], dir).ok) identity.push('-c', `user.email=${author.email}`);
   const pathspecs = files.map((file) => `:(literal)${file}`).join('\0');
+  const filters = noFilters(dir);
   const steps: Array<[string[], string?]> = [
-    [['add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs],
-    [[...identity, 'commit', '--quiet', '--no-verify', '-m', message]],
+    [[...filters, 'add', '--force', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs],
+    [[...filters, ...identity, 'commit', '--quiet', '--no-verify', '-m', message]],
   ];
   for (const [args, input] of steps) {
     const result = git(args, dir, input);

@@ -36,7 +36,15 @@ export interface MergeLabels {
   readonly theirs: string;
 }
 
-export type MergeResult = { readonly clean: true; readonly text: string } | { readonly clean: false; readonly text: string; readonly conflicts: number };
+/** A conflicted file resolved one way at every conflict, everything else merged: what taking one side means. */
+export interface Sides {
+  readonly ours: string;
+  readonly theirs: string;
+}
+
+export type MergeResult =
+  | { readonly clean: true; readonly text: string }
+  | { readonly clean: false; readonly text: string; readonly conflicts: number; readonly sides: Sides };
 
 export type FileOutcome =
   /** New in the rendering, not in the project, never generated before: write `text`. */
@@ -59,6 +67,8 @@ export type FileOutcome =
       readonly kind: 'conflict';
       readonly text: string;
       readonly conflicts: number;
+      /** The file with every conflict taken one way and every other change merged. */
+      readonly sides: Sides;
       readonly baseKnown: boolean;
       readonly mode?: number;
     }
@@ -253,6 +263,8 @@ function render(blocks: readonly Block[], labels: MergeLabels, threeWay: boolean
   const joined = joinConflicts(blocks);
   let conflicts = 0;
   const out: string[] = [];
+  const onlyOurs: string[] = [];
+  const onlyTheirs: string[] = [];
   // A side whose last line is the file's last and has no newline still needs one before the next marker.
   const section = (lines: readonly string[]) => {
     out.push(...lines);
@@ -262,8 +274,12 @@ function render(blocks: readonly Block[], labels: MergeLabels, threeWay: boolean
   for (const block of joined) {
     if ('ok' in block) {
       out.push(...block.ok);
+      onlyOurs.push(...block.ok);
+      onlyTheirs.push(...block.ok);
       continue;
     }
+    onlyOurs.push(...block.a);
+    onlyTheirs.push(...block.b);
     conflicts++;
     out.push(`<<<<<<< ${labels.ours}${eol}`);
     section(block.a);
@@ -276,7 +292,7 @@ function render(blocks: readonly Block[], labels: MergeLabels, threeWay: boolean
     out.push(`>>>>>>> ${labels.theirs}${eol}`);
   }
   const text = out.join('');
-  return conflicts === 0 ? { clean: true, text } : { clean: false, text, conflicts };
+  return conflicts === 0 ? { clean: true, text } : { clean: false, text, conflicts, sides: { ours: onlyOurs.join(''), theirs: onlyTheirs.join('') } };
 }
 
 /**
@@ -334,7 +350,7 @@ export function planFile(
   // The generator's changes were already the user's too: nothing to write.
   if (merged.clean && merged.text === ours) return { path, kind: 'keep' };
   if (merged.clean) return { path, kind: 'merged', text: merged.text, ...withMode(theirs) };
-  return { path, kind: 'conflict', text: merged.text, conflicts: merged.conflicts, baseKnown: previous !== undefined, ...withMode(theirs) };
+  return { path, kind: 'conflict', text: merged.text, conflicts: merged.conflicts, sides: merged.sides, baseKnown: previous !== undefined, ...withMode(theirs) };
 }
 
 /**

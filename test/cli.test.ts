@@ -139,8 +139,9 @@ describe('runner (generator-bytewax-connector bin)', () => {
     assert.match(refused.stderr, /These files differ from what the generator would write[^]*pyproject\.toml[^]*--force/);
     assert.equal(fs.readFileSync(pyproject, 'utf8'), edited);
 
+    // --force takes the generator's side where the two conflict; the user's other change stays.
     assert.equal(runCli([...args, '--description', 'Theirs.', '--force'], work).status, 0);
-    assert.equal(fs.readFileSync(pyproject, 'utf8'), original.replace('description = "A Bytewax connector."', 'description = "Theirs."'));
+    assert.equal(fs.readFileSync(pyproject, 'utf8'), added.replace('description = "A Bytewax connector."', 'description = "Theirs."'));
   });
 
   it('adds sources later without a terminal, and refuses a name that exists, writing nothing', () => {

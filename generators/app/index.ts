@@ -216,7 +216,9 @@ export default class AppGenerator extends ProjectGenerator<AppAnswers> {
    * nesting one (--git, or the question in a terminal). Whether it did.
    */
   async #makeRepository(): Promise<boolean> {
-    if (!this.answers.git || fs.existsSync(path.join(this.root, '.git'))) return false;
+    if (!this.answers.git) return false;
+    // A repository the user made for the project, with no commit yet: the first commit is the generator's to make.
+    if (fs.existsSync(path.join(this.root, '.git'))) return gitAvailable() && awaitsFirstCommit(this.root);
     if (!gitAvailable()) {
       this.log('git is not installed, so the project is not a git repository yet.');
       return false;

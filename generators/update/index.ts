@@ -27,13 +27,14 @@ const ANSWERS: AnswerTable<UpdateAnswers> = {
 };
 
 /** How the report names each outcome, and whether it is worth a line. */
-const SHOWN: Partial<Record<FileOutcome['kind'], string>> = {
+const SHOWN: Partial<Record<FileOutcome['kind'] | 'mode', string>> = {
   create: 'create',
   update: 'update',
   merged: 'merge',
   conflict: 'conflict',
   delete: 'delete',
   orphaned: 'kept',
+  mode: 'mode',
 };
 
 /**
@@ -75,15 +76,27 @@ export default class UpdateGenerator extends ProjectGenerator<UpdateAnswers> {
       .filter((outcome) => SHOWN[outcome.kind] !== undefined || (outcome.kind === 'deleted-by-user' && outcome.report))
       .map((outcome) => ({
         path: outcome.path,
-        action: outcome.kind,
+        action: outcome.kind as string,
         ...(outcome.kind === 'conflict' ? { conflicts: outcome.conflicts } : {}),
-      }));
+      }))
+      // Same contents, permission bits set again (a generated script that lost its executable bit).
+      .concat(report.modes.map((file) => ({ path: file, action: 'mode' })))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     if (this.answers.json) {
-      process.stdout.write(`${JSON.stringify({ from: report.from, to: report.to, dryRun: this.dryRun, files, conflicts: report.conflicts }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ from: report.from, to: report.to, dryRun: this.dryRun, files, conflicts: report.conflicts, notes: this.baseNotes }, null, 2)}\n`);
     } else {
       const lines = files.map(({ path: file, action, ...rest }) => {
-        const label = SHOWN[action] ?? 'skipped';
-        const note = 'conflicts' in rest ? ` (${rest.conflicts} conflict${rest.conflicts === 1 ? '' : 's'})` : action === 'orphaned' ? ' (no longer generated; you changed it)' : action === 'deleted-by-user' ? ' (you deleted it; not recreated)' : '';
+        const label = SHOWN[action as keyof typeof SHOWN] ?? 'skipped';
+        const note =
+          'conflicts' in rest && rest.conflicts !== undefined
+            ? ` (${rest.conflicts} conflict${rest.conflicts === 1 ? '' : 's'})`
+            : action === 'orphaned'
+              ? ' (no longer generated; you changed it)'
+              : action === 'deleted-by-user'
+                ? ' (you deleted it; not recreated)'
+                : action === 'mode'
+                  ? ' (its executable bit, set again)'
+                  : '';
         return `  ${label.padEnd(9)}${showPath(file)}${note}`;
       });
       const heading = this.dryRun
@@ -91,7 +104,7 @@ export default class UpdateGenerator extends ProjectGenerator<UpdateAnswers> {
         : files.length === 0
           ? `The project is up to date with ${report.to}: nothing to change.`
           : `Updated the project from ${report.from ?? 'an unknown version'} to ${report.to}:`;
-      this.log([heading, ...(this.dryRun || files.length > 0 ? lines : [])].join('\n'));
+      this.log([heading, ...(this.dryRun || files.length > 0 ? lines : []), ...this.baseNotes.map((note) => `Note: ${note}`)].join('\n'));
       if (report.conflicts.length > 0) {
         this.log(
           this.dryRun

@@ -17,6 +17,7 @@ import { UsageError, showPath, showValue } from '../errors.js';
 import { projectPathProblem } from '../merge.js';
 import { sliceNameProblem } from '../naming.js';
 import { readRegularFile } from '../read.js';
+import { compareVersions } from '../semver.js';
 import { type ProjectAnswers, projectAnswers } from './answers.js';
 import type { SinkEntry, SliceEntry, SourceEntry } from './kind.js';
 import { SINK_KINDS, SOURCE_KINDS } from './kinds.js';
@@ -44,8 +45,10 @@ export interface ProjectState {
   config: ProjectConfig;
   /** What the generator wrote last time, path → git blob id; absent in projects made by 0.1.0. */
   files?: Record<string, string>;
-  /** Files an update left with conflict markers, until they are resolved. */
+  /** Files a run left with conflict markers, until they are resolved. */
   conflicts: string[];
+  /** Keys of its section this version does not know (a note of the user's): kept as they are. */
+  extra?: Record<string, unknown>;
 }
 
 /** Every source and sink of a project, as a slice name's rule sees them (one namespace: each is a module). */
@@ -152,8 +155,16 @@ function describeIssue(issue: z.core.$ZodIssue, stored: unknown): string {
  * The project's state from `.yo-rc.json` data, checked. Throws a UsageError
  * naming `file` and the first bad field.
  */
-export function parseProjectState(file: string, data: unknown): ProjectState {
+export function parseProjectState(file: string, data: unknown, currentVersion?: string): ProjectState {
   const stored = (data as Record<string, unknown> | null)?.[CONFIG_KEY];
+  // A newer generator's project may hold what this one cannot read: say so before any field.
+  const recorded = (stored as Record<string, unknown> | undefined)?.['generatorVersion'];
+  if (currentVersion !== undefined && typeof recorded === 'string' && /^\d+\.\d+\.\d+/.test(recorded) && compareVersions(recorded, currentVersion) > 0) {
+    throw new UsageError(
+      `${showPath(file)} was last written by generator-bytewax-connector ${showValue(recorded).slice(1, -1)}, newer than this one (${currentVersion}); nothing was written.`,
+      'Install the newer generator and run it instead.',
+    );
+  }
   const result = stateSchema.safeParse(stored);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -164,9 +175,12 @@ export function parseProjectState(file: string, data: unknown): ProjectState {
   }
   // The data as the file holds it (key order included), now known to be valid;
   // what older projects lack, as they were made: no sources, no later answers.
-  const { files, conflicts, ...config } = stored as ProjectConfig & { files?: Record<string, string>; conflicts?: string[] };
+  const { files, conflicts, ...all } = stored as ProjectConfig & { files?: Record<string, string>; conflicts?: string[] };
+  const extra = Object.fromEntries(Object.entries(all).filter(([key]) => !KNOWN_KEYS.has(key)));
+  const config = Object.fromEntries(Object.entries(all).filter(([key]) => KNOWN_KEYS.has(key))) as unknown as ProjectConfig;
   const missing = STORED_DEFAULTS.filter(([key]) => config[key as keyof ProjectConfig] === undefined);
   return {
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
     config: {
       ...config,
       ...Object.fromEntries(missing),
@@ -224,12 +238,12 @@ function depthOf(value: unknown, limit: number): number {
 }
 
 /** The state `.yo-rc.json` in `dir` holds, with the file's other keys; undefined when absent or not ours. */
-export function readProjectState(dir: string): { state: ProjectState; others: Record<string, unknown> } | undefined {
+export function readProjectState(dir: string, currentVersion?: string): { state: ProjectState; others: Record<string, unknown> } | undefined {
   const file = path.join(dir, CONFIG_FILE);
   const data = readYoRc(file);
   if (data === undefined || !(CONFIG_KEY in data)) return undefined;
   const { [CONFIG_KEY]: _, ...others } = data;
-  return { state: parseProjectState(file, data), others };
+  return { state: parseProjectState(file, data, currentVersion), others };
 }
 
 /** The nearest directory at or above `start` whose `.yo-rc.json` has this generator's answers. */
@@ -243,6 +257,7 @@ export function findProjectRoot(start: string): string | undefined {
 
 /** The keys of a project's answers in the order `.yo-rc.json` keeps them. */
 const ANSWER_ORDER = Object.keys(PROJECT_ANSWERS) as Array<keyof ProjectAnswers>;
+const KNOWN_KEYS = new Set<string>(['generatorVersion', ...ANSWER_ORDER, 'copyrightYear', 'createdWith', 'sources', 'sinks']);
 
 /** `.yo-rc.json`'s text for `state`, keeping the file's `others` keys (another generator's, say). */
 export function projectStateText(state: ProjectState, others: Record<string, unknown> = {}): string {
@@ -255,6 +270,7 @@ export function projectStateText(state: ProjectState, others: Record<string, unk
   ours['sinks'] = config.sinks.map(canonicalEntry);
   if (state.files !== undefined) ours['files'] = Object.fromEntries(Object.entries(state.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   if (state.conflicts.length > 0) ours['conflicts'] = state.conflicts;
+  Object.assign(ours, state.extra ?? {});
   return `${JSON.stringify({ ...others, [CONFIG_KEY]: ours }, null, 2)}\n`;
 }
 

@@ -187,7 +187,7 @@ export abstract class BaseGenerator<A extends object> extends Generator {
     // The lock is held until the run ends, whichever way.
     this.env.once('end', releaseProjectLocks);
     this.env.once('error', releaseProjectLocks);
-    if (isDirectory(projectRoot)) await lockProject(projectRoot, runCommand());
+    if (isDirectory(projectRoot) && !this.readOnlyRun) await lockProject(projectRoot, runCommand());
     if (!recover && fs.existsSync(path.join(projectRoot, JOURNAL))) {
       throw new UsageError('A previous run in this project was cut off part-way; run without --dry-run first, which completes it.');
     }
@@ -226,8 +226,17 @@ export abstract class BaseGenerator<A extends object> extends Generator {
    * generator's project folder is made (a new project) and locked, then
    * `commitProject` writes.
    */
+  /** A run that writes nothing at all (a dry run): no lock, no folder made. */
+  protected get readOnlyRun(): boolean {
+    return false;
+  }
+
   async #commit(root: string): Promise<void> {
     if (this.runState.finished) return;
+    if (this.readOnlyRun) {
+      await this.commitProject(root);
+      return;
+    }
     const made = isDirectory(root) ? [] : makeFolder(root);
     try {
       // The lock lives in the project folder: a new project's folder is made for it.

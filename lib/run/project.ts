@@ -22,8 +22,10 @@ import { type PendingChange, type PlanEntry, applyCommit, checkPath, planCommit,
 import { UsageError, showPath } from '../errors.js';
 import { type FileOutcome, type MergeLabels, hasConflictMarkers, planUpdate } from '../merge.js';
 import { CONFIG_FILE, type ProjectConfig, type ProjectState, findProjectRoot, projectStateText, readProjectState } from '../project/config.js';
+import { FORMERLY_GENERATED, KNOWN_0_1_0_KIT } from '../project/legacy.js';
 import { readRegularFile } from '../read.js';
 import { type RenderPlaces, type Rendering, insertionsBetween, renderProject } from '../project/render.js';
+import { compareVersions } from '../semver.js';
 import { BaseGenerator } from './base.js';
 
 /** What a run did (or, with --dry-run, would do) to each file. */
@@ -36,6 +38,8 @@ export interface RunReport {
   readonly conflicts: readonly string[];
   /** Files written or removed, relative to the project root. */
   readonly changed: readonly string[];
+  /** Files whose contents stay but whose permission bits are set again (a generated script's). */
+  readonly modes: readonly string[];
 }
 
 /** What a conflict became, when the user was asked. */
@@ -52,6 +56,8 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
   protected report: RunReport | undefined;
   /** Every file the generator owns now (what the commit rendered). */
   protected rendered: Rendering | undefined;
+  /** What the user may want to know about the base the merge used (none found, blobs refused). */
+  protected baseNotes: string[] = [];
   /** `update` writes conflicts with markers; every other run asks about them. */
   protected conflictMode: 'ask' | 'markers' = 'ask';
   /** Nothing written, nothing recorded: the report says what would change. */
@@ -76,11 +82,16 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
     return readOption<boolean>(this.options, 'git') !== false;
   }
 
+  /** A dry run reads without the lock (it writes nothing, not even the lock file). */
+  protected override get readOnlyRun(): boolean {
+    return this.dryRun;
+  }
+
   /** Opens the project at `root` for this run: locked, a run cut off part-way undone, `.yo-rc.json` read once. */
   protected async openProject(root: string): Promise<void> {
     this.root = root;
     await this.startRun(root, { recover: !this.dryRun });
-    this.found = readProjectState(root);
+    this.found = readProjectState(root, this.version);
   }
 
   /**
@@ -128,42 +139,65 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
     const left = unresolved(this.root, state.conflicts);
     if (left.length === 0) return;
     throw new UsageError(
-      `These files still have conflict markers from the last update:\n${left.map((file) => `  ${showPath(file)}`).join('\n')}\nNothing was written.`,
+      `These files still have conflict markers from an earlier run:\n${left.map((file) => `  ${showPath(file)}`).join('\n')}\nNothing was written.`,
       'Resolve them (keep the lines you want, remove the <<<<<<< ||||||| ======= >>>>>>> lines), then run again.',
     );
   }
 
-  /** What the generator wrote last time: the manifest's contents, from a re-rendering or git, or 0.1.0's first commit. */
-  #base(): { owned: ReadonlySet<string>; read: (file: string) => string | undefined } {
+  /**
+   * What the generator wrote last time: the manifest's contents (from a
+   * rendering of the recorded answers when the manifest agrees, else from
+   * git), or, for a project made by 0.1.0, its first commit; a kit module
+   * 0.1.0 copied is recognised by its contents. The generator owns only paths
+   * it knows it writes or wrote (`known`): a manifest or a first commit may
+   * name a file of the user's, which is never taken for generated.
+   */
+  #base(theirs: Rendering): { owned: ReadonlySet<string>; read: (file: string) => string | undefined; notes: () => string[] } {
     const state = this.found?.state;
-    if (state === undefined) return { owned: new Set(), read: () => undefined };
+    if (state === undefined) return { owned: new Set(), read: () => undefined, notes: () => [] };
     const manifest = state.files;
-    // Rendered by this version from the recorded answers: the same bytes, when the manifest agrees.
     let again: Rendering | undefined;
-    if (manifest !== undefined && state.config.generatorVersion === this.version) {
-      try {
-        again = renderProject(state.config, this.places);
-      } catch {
-        again = undefined;
-      }
+    try {
+      again = renderProject(state.config, this.places);
+    } catch {
+      again = undefined;
     }
+    const known = new Set([...(again?.keys() ?? []), ...theirs.keys(), ...FORMERLY_GENERATED, ...Object.keys(KNOWN_0_1_0_KIT)]);
     let stored: ReturnType<typeof openBase> | undefined;
-    const fromGit = () => (stored ??= this.gitAllowed ? openBase(this.root, manifest) : undefined);
+    const fromGit = () => (stored ??= this.gitAllowed ? openBase(this.root, manifest, state.config.distName) : undefined);
+    const listed = manifest !== undefined ? Object.keys(manifest) : [...(fromGit()?.owned ?? [])];
     // .yo-rc.json is the run's own record, never part of the rendering (a 0.1.0 first commit holds it).
-    const owned = new Set([...(manifest !== undefined ? Object.keys(manifest) : (fromGit()?.owned ?? []))].filter((file) => file !== CONFIG_FILE));
+    const owned = new Set(listed.filter((file) => known.has(file) && file !== CONFIG_FILE));
     const read = (file: string): string | undefined => {
       const rendered = again?.get(file)?.text;
-      if (rendered !== undefined && manifest?.[file] === gitBlobId(rendered)) return rendered;
-      return fromGit()?.read(file);
+      if (rendered !== undefined && state.config.generatorVersion === this.version && manifest?.[file] === gitBlobId(rendered)) return rendered;
+      const found = fromGit()?.read(file);
+      if (found !== undefined) return found;
+      // A kit module as 0.1.0 copied it: the user's file is that exact text, so it is the base.
+      const ours = KNOWN_0_1_0_KIT[file] === undefined ? undefined : this.#ours(file);
+      return ours !== undefined && KNOWN_0_1_0_KIT[file]!.includes(gitBlobId(ours)) ? ours : undefined;
     };
-    return { owned, read };
+    const notes = () => [
+      ...(stored?.notes ?? []),
+      ...(manifest === undefined && stored?.source !== 'first-commit'
+        ? [`No record of what ${state.config.generatorVersion} wrote was found (the generator's own first commit, unamended, in a full history), so every file you changed is shown as a conflict.`]
+        : []),
+    ];
+    return { owned, read, notes };
   }
 
   /** The file at `relative` as it is now (a symbolic link in the way stops the run, as for a write). */
   #ours(relative: string): string | undefined {
     const native = relative.split('/').join(path.sep);
     checkPath(this.root, native);
-    return readRegularFile(path.join(this.root, native), relative)?.toString('utf8');
+    const bytes = readRegularFile(path.join(this.root, native), relative);
+    if (bytes === undefined) return undefined;
+    try {
+      return UTF8.decode(bytes);
+    } catch {
+      // A merge of text it cannot read would replace every byte it cannot decode.
+      throw new UsageError(`${showPath(relative)} is not UTF-8 text, so the generator cannot merge it. Nothing was written.`, 'Convert it to UTF-8 (or move it away) and run again.');
+    }
   }
 
   protected override async commitProject(root: string): Promise<void> {
@@ -171,11 +205,12 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
     const config = { ...this.project, generatorVersion: this.version };
     const theirs = renderProject(config, this.places);
     this.rendered = theirs;
-    const base = this.#base();
+    const base = this.#base(theirs);
     const from = this.found?.state.config.generatorVersion;
     const labels: MergeLabels = { ours: 'yours', base: `generated by ${from ?? 'an earlier run'}`, theirs: `generated by ${this.version}` };
     const planned = planUpdate({ rendered: theirs, baseOwned: base.owned, base: base.read, ours: (file) => this.#ours(file), labels });
-    const outcomes = this.#placeInsertions(planned, theirs, base.read);
+    this.baseNotes = base.notes();
+    const outcomes = keepPackagesWithFiles(this.#placeInsertions(planned, theirs, base.read), root);
     const resolutions = await this.#resolveConflicts(outcomes);
     const conflicts = outcomes.filter((o) => o.kind === 'conflict' && resolutions.get(o.path) === 'markers').map((o) => o.path);
 
@@ -189,9 +224,9 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
           changes.push({ path: absolute(outcome.path), contents: Buffer.from(outcome.text), ...modeOf(outcome) });
           break;
         case 'conflict': {
+          // Each side is taken only where the two conflict: every other change, of either, stays merged in.
           const resolution = resolutions.get(outcome.path)!;
-          if (resolution === 'ours') break;
-          const text = resolution === 'markers' ? outcome.text : theirs.get(outcome.path)!.text;
+          const text = resolution === 'markers' ? outcome.text : outcome.sides[resolution];
           changes.push({ path: absolute(outcome.path), contents: Buffer.from(text), ...modeOf(outcome) });
           break;
         }
@@ -216,8 +251,9 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
     changes.push({ path: path.join(root, CONFIG_FILE), contents: Buffer.from(projectStateText(state, this.found?.others)) });
 
     const plan = planCommit(root, changes);
-    const changed = plan.filter((entry) => entry.action !== 'identical');
-    this.report = { from, to: this.version, outcomes, conflicts, changed: changed.map((entry) => entry.relative.split(path.sep).join('/')) };
+    const changed = plan.filter((entry) => entry.action !== 'identical').map((entry) => entry.relative.split(path.sep).join('/'));
+    const unchanged = new Set(outcomes.filter((o) => o.kind === 'identical').map((o) => o.path));
+    this.report = { from, to: this.version, outcomes, conflicts, changed, modes: changed.filter((file) => unchanged.has(file)) };
     if (this.dryRun) return;
     await this.#confirmReadOnly(plan);
     preflight(plan);
@@ -225,6 +261,16 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
     this.runState.written.push(...this.report.changed);
     if (this.logEachFile) this.#logChanges(outcomes, plan, resolutions);
     if (this.recordBaseAfterCommit) this.recordBase();
+    if (conflicts.length > 0) {
+      // `update` says so in its own report.
+      if (this.logEachFile) {
+        this.log(
+          `\n${conflicts.length} file(s) have conflicts: edit each to keep what you want between its <<<<<<<, |||||||, ======= and >>>>>>> lines and remove those lines. ` +
+            'Until then every generator here stops and exits with status 1.',
+        );
+      }
+      this.failRun();
+    }
   }
 
   /**
@@ -242,8 +288,12 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
       const was = base(outcome.path);
       if (outcome.kind !== 'conflict' || insert === undefined || was === undefined || insert(was) !== theirs.get(outcome.path)?.text) return outcome;
       const ours = this.#ours(outcome.path);
-      const merged = ours === undefined ? undefined : insert(ours);
-      return merged === undefined ? outcome : { path: outcome.path, kind: 'merged', text: merged };
+      if (ours === undefined) return outcome;
+      // A file the user keeps in CRLF gets its insertions in CRLF, at the same places.
+      const crlf = ours.includes('\r\n') && !/(^|[^\r])\n/.test(ours);
+      const inserted = insert(crlf ? ours.replaceAll('\r\n', '\n') : ours);
+      if (inserted === undefined) return outcome;
+      return { path: outcome.path, kind: 'merged', text: crlf ? inserted.replaceAll('\n', '\r\n') : inserted };
     });
   }
 
@@ -291,14 +341,14 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
           message: `${showPath(conflict.path)}: your changes and the generator's overlap. What should it hold?`,
           choices: [
             { value: 'markers', name: 'Both, with conflict markers to resolve by hand' },
-            { value: 'ours', name: 'Mine, as it is' },
-            { value: 'theirs', name: "The generator's version (drops my changes there)" },
+            { value: 'ours', name: "Mine where they overlap (the generator's other changes still go in)" },
+            { value: 'theirs', name: "The generator's where they overlap (my other changes stay)" },
             { value: 'diff', name: 'Show the conflicts' },
             { value: 'stop', name: 'Stop and write nothing' },
           ],
         } as never);
         if (choice === 'diff') {
-          this.log(conflict.text);
+          this.log(showText(conflict.text));
           continue;
         }
         if (choice === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
@@ -334,7 +384,7 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
           ],
         } as never);
         if (choice === 'diff') {
-          this.log(createTwoFilesPatch(entry.relative, entry.relative, entry.before?.toString('utf8') ?? '', entry.contents.toString('utf8'), 'yours', 'generated'));
+          this.log(showText(createTwoFilesPatch(entry.relative, entry.relative, entry.before?.toString('utf8') ?? '', entry.contents.toString('utf8'), 'yours', 'generated')));
           continue;
         }
         if (choice === 'stop') throw new UsageError('Stopped at your request: nothing was written.');
@@ -366,30 +416,44 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
   }
 }
 
+/** A file's text for a terminal: lines kept, every other control or invisible character escaped. */
+function showText(text: string): string {
+  return text.split('\n').map((line) => showPath(line.replace(/\r$/, ''))).join('\n');
+}
+
 function modeOf(outcome: FileOutcome): { mode?: number } {
   return 'mode' in outcome && outcome.mode !== undefined ? { mode: outcome.mode } : {};
 }
 
-/** Of the files `listed` as conflicted, those that still hold conflict markers. */
-export function unresolved(root: string, listed: readonly string[]): string[] {
-  return listed.filter((file) => {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A package's `__init__.py` the generator no longer writes stays while its
+ * folder keeps other files (the user's, or ones kept because the user changed
+ * them): removing it would leave them in a folder Python no longer imports.
+ */
+function keepPackagesWithFiles(outcomes: FileOutcome[], root: string): FileOutcome[] {
+  const leaving = new Set(outcomes.filter((o) => o.kind === 'delete').map((o) => o.path));
+  return outcomes.map((outcome) => {
+    if (outcome.kind !== 'delete' || path.posix.basename(outcome.path) !== '__init__.py') return outcome;
+    const folder = path.posix.dirname(outcome.path);
+    let staying: string[];
     try {
-      return hasConflictMarkers(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'));
+      staying = fs.readdirSync(path.join(root, ...folder.split('/'))).filter((name) => !leaving.has(`${folder}/${name}`) && name !== '__pycache__');
     } catch {
-      return false;
+      staying = [];
     }
+    return staying.length > 0 ? { path: outcome.path, kind: 'orphaned' } : outcome;
   });
 }
 
-/** Compares two release versions (`0.1.0`, `0.2.0`) by their numbers. */
-function compareVersions(a: string, b: string): number {
-  const parts = (version: string) => version.split(/[.-]/).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const [p, q] = [x[i] ?? 0, y[i] ?? 0];
-    if (p === q) continue;
-    if (typeof p === 'number' && typeof q === 'number') return p - q;
-    return String(p) < String(q) ? -1 : 1;
-  }
-  return 0;
+/** Of the files `listed` as conflicted, those that still hold conflict markers (read as any project file: no links, no devices). */
+function unresolved(root: string, listed: readonly string[]): string[] {
+  return listed.filter((file) => {
+    const native = file.split('/').join(path.sep);
+    checkPath(root, native);
+    const bytes = readRegularFile(path.join(root, native), file);
+    return bytes !== undefined && hasConflictMarkers(bytes.toString('utf8'));
+  });
 }
+

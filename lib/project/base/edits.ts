@@ -85,7 +85,8 @@ export function addExports(init: string, module: string, names: string[]): strin
   while (allEnd < lines.length && !lines[allEnd]!.includes(']')) allEnd++;
   if (allEnd === lines.length) return undefined;
   const listText = lines.slice(allStart, allEnd + 1).join('\n');
-  if (listText.includes('#')) return undefined;
+  // Only a plain list of names, ending its line: anything else (a comment, `+ MORE`, `*other.__all__`) is the user's to keep as written.
+  if (!/^__all__\s*=\s*\[\s*(?:(["'])[\w.]+\1\s*,\s*)*(?:(["'])[\w.]+\2\s*)?\]\s*$/.test(listText)) return undefined;
   const current = [...listText.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!);
   const all = ['__all__ = [', ...sortNames([...current, ...names]).map((n) => `    "${n}",`), ']'];
 

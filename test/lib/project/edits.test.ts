@@ -38,4 +38,10 @@ describe('lib/project-edits', () => {
     assert.equal(twice.present, true);
     assert.equal(twice.text, once.text);
   });
+  it('leaves an __all__ that is more than a list of names to the user', () => {
+    for (const all of ['__all__ = [\n    "__version__",\n] + EXTRA', '__all__ = [\n    *codecs.__all__,\n    "__version__",\n]', '__all__ = [  # mine\n    "__version__",\n]']) {
+      const init = INIT.replace('__all__ = [\n    "__version__",\n]', all);
+      assert.equal(addExports(init, 'orders', ['OrdersSource']), undefined, all);
+    }
+  });
 });
