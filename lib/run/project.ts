@@ -247,6 +247,7 @@ export abstract class ProjectGenerator<A extends object> extends BaseGenerator<A
       config,
       files: Object.fromEntries([...theirs].map(([file, generated]) => [file, gitBlobId(generated.text)])),
       conflicts,
+      ...(this.found?.state.extra === undefined ? {} : { extra: this.found.state.extra }),
     };
     changes.push({ path: path.join(root, CONFIG_FILE), contents: Buffer.from(projectStateText(state, this.found?.others)) });
 
