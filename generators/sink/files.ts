@@ -34,9 +34,8 @@ export const SINK_FILES: FilesTable<SinkContext> = [
   { template: 'demo/__init__.py.ejs', shared: true, target: (c) => `src/${c.packageName}/demo/__init__.py`, mode: 'once' },
   { template: (c) => `${c.kind}/test_sink.py.ejs`, target: (c) => `tests/test_${c.sinkName}.py` },
   { template: (c) => `${c.kind}/example.py.ejs`, target: (c) => `examples/${c.sinkName}.py` },
-  // The contract kit: the part every source and sink shares, then the sinks' own.
+  // The contract kit: the part every source and sink shares, then this kind's checks.
   { template: '__init__.py', kit: true, target: () => 'tests/contract/__init__.py', mode: 'once' },
   { template: 'common.py', kit: true, target: () => 'tests/contract/common.py', mode: 'once' },
-  { template: 'sink_common.py', kit: true, target: () => 'tests/contract/sink_common.py', mode: 'once' },
   { template: (c) => `sink_${c.kind}.py`, kit: true, target: (c) => `tests/contract/sink_${c.kind}.py`, mode: 'once' },
 ];
