@@ -43,6 +43,7 @@ from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from .common import (
     INJECTED_KINDS,
     MEMORY_ITEMS,
+    SAMPLES,
     Budget,
     Caller,
     CallStats,
@@ -56,6 +57,7 @@ from .common import (
     SinkAdapter,
     assert_logged,
     assert_memory_flat,
+    assert_quiet,
     capture_logs,
     caused_by,
     error_of,
@@ -331,9 +333,8 @@ def _shuffled_values(plan: Plan, keys: int) -> list[Item]:
     keys with another value, whatever the seed.
     """
     rng = random.Random(f"{plan.seed}:values")
-    waiting = {
-        f"k{index} {rng.choice('xyz')}": ["a", "c", "b"] for index in range(keys)
-    }
+    # k1 is a prefix of k10 to k15.
+    waiting = {f"k{index}": ["a", "c", "b"] for index in range(keys)}
     empty = next(iter(waiting))
     items: list[Item] = []
     while waiting:
@@ -536,16 +537,34 @@ def check_errors_surface(case: DynamicSinkCase[C]) -> int:
                 check.assert_kept_logged(logs)
             else:
                 origin = check.ledger.injected[0]
-                check.assert_surfaced(error, origin, logs, f"client call {number}")
+                check.assert_surfaced(error, origin, f"client call {number}")
             check.ledger.assert_all_closed(f"client call {number} failed")
     for at in (0, 2):
         with _checking(case, replace(plan_for(0), fail_at=at)) as check:
-            with capture_logs() as logs:
-                error = error_of(partial(_scenario, check))
+            error = error_of(partial(_scenario, check))
             fault = planned_fault(error, f"the downstream's call {at}")
-            check.assert_surfaced(error, fault, logs, f"downstream call {at}")
+            check.assert_surfaced(error, fault, f"downstream call {at}")
             check.ledger.assert_all_closed(f"downstream call {at} failed")
     return total
+
+
+def check_idle_is_quiet(case: DynamicSinkCase[C]) -> None:
+    """With nothing to write, a worker calls no client and keeps quiet.
+
+    `SAMPLES` empty `write_batch` calls (the runtime makes them while a
+    dataflow is idle): no client call, and nothing logged at WARNING or above.
+    """
+    with _checking(case) as check, capture_logs() as logs:
+        part = check.build(check.sink())
+        check.write(part, [("a", "1")])
+        logs.clear()
+        calls = check.ledger.calls
+        for _ in range(SAMPLES):
+            check.write(part, [])
+        made = check.ledger.calls - calls
+        assert made == 0, f"{made} client calls for {SAMPLES} empty batches"
+        assert_quiet(logs, what=part.name, calls=SAMPLES)
+        check.close(part)
 
 
 def check_close_never_raises(case: DynamicSinkCase[C]) -> None:

@@ -47,6 +47,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from .common import (
     INJECTED_KINDS,
     MEMORY_ITEMS,
+    SAMPLES,
     Budget,
     Caller,
     CallStats,
@@ -60,6 +61,7 @@ from .common import (
     SinkAdapter,
     assert_logged,
     assert_memory_flat,
+    assert_quiet,
     capture_logs,
     caused_by,
     error_of,
@@ -781,16 +783,42 @@ def check_errors_surface(case: PartitionedSinkCase[C, S]) -> int:
                 assert check.kept, f"client call {number} failed, unseen"
                 check.assert_kept_logged(logs)
             else:
-                check.assert_surfaced(error, origin, logs, f"client call {number}")
+                check.assert_surfaced(error, origin, f"client call {number}")
             check.ledger.assert_all_closed(f"client call {number} failed")
     for at in (1, 4):
         with _checking(case, replace(plan_for(0), fail_at=at)) as check:
-            with capture_logs() as logs:
-                error = error_of(partial(_scenario, check))
+            error = error_of(partial(_scenario, check))
             fault = planned_fault(error, f"the downstream's call {at}")
-            check.assert_surfaced(error, fault, logs, f"downstream call {at}")
+            check.assert_surfaced(error, fault, f"downstream call {at}")
             check.ledger.assert_all_closed(f"downstream call {at} failed")
     return total
+
+
+def check_idle_is_quiet(case: PartitionedSinkCase[C, S]) -> None:
+    """With nothing to write, a partition calls no client and keeps quiet.
+
+    `SAMPLES` snapshots with nothing waiting and as many empty `write_batch`
+    calls (the runtime makes both at every epoch of an idle dataflow): no
+    client call, and nothing logged at WARNING or above.
+    """
+    with _checking(case) as check, capture_logs() as logs:
+        sink = check.sink()
+        name = check.parts(sink)[0]
+        part = check.build(sink, name, None)
+        check.write(part, ["v0", "v1", "v2", "v3"])
+        check.snapshot(part)
+        logs.clear()
+        calls = check.ledger.calls
+        for _ in range(SAMPLES):
+            check.write(part, [])
+            check.snapshot(part)
+        made = check.ledger.calls - calls
+        assert made == 0, (
+            f"an idle partition made {made} client calls in {SAMPLES} epochs with "
+            "nothing to write"
+        )
+        assert_quiet(logs, what=f"partition {name!r}", calls=SAMPLES)
+        check.close(part)
 
 
 def check_close_writes_what_waits_and_is_idempotent(
