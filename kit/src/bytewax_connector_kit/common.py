@@ -117,7 +117,7 @@ class Budget:
     own: timedelta = timedelta(milliseconds=5)
     client: timedelta = timedelta(milliseconds=5)
     deadline: timedelta = timedelta(seconds=5)
-    quiet: timedelta = timedelta(seconds=1)
+    quiet: timedelta = timedelta(seconds=3)
     flow: timedelta = timedelta(seconds=30)
     process: timedelta = timedelta(seconds=60)
 
@@ -1104,6 +1104,33 @@ class Resources:
         )
 
 
+_accounting = threading.local()
+
+
+@contextmanager
+def accounted(what: str, settle: timedelta = timedelta(seconds=2)) -> Iterator[None]:
+    """Fail if a block that succeeds leaves threads or file descriptors behind.
+
+    Blocks nested in an accounted block are accounted for by the outer one
+    only: a check that runs many small scenarios (every plan, every failing
+    call) counts once, around them all.
+    """
+    if getattr(_accounting, "depth", 0):
+        _accounting.depth += 1
+        try:
+            yield
+        finally:
+            _accounting.depth -= 1
+        return
+    before = Resources.now()
+    _accounting.depth = 1
+    try:
+        yield
+    finally:
+        _accounting.depth = 0
+    before.assert_released(what=what, settle=settle)
+
+
 MEMORY_SLACK = 16 * 1024
 """Most traced memory a long read or write may keep: 4 bytes a record over
 `MEMORY_ITEMS` records. A correct connector keeps none; one that keeps as
@@ -1352,6 +1379,16 @@ def recovery_store(db_dir: Path, partitions: int) -> RecoveryConfig:
     db_dir.mkdir(parents=True, exist_ok=True)
     _init_db_dir(db_dir, partitions)
     return _recovery_config(str(db_dir))
+
+
+def wait_for(condition: Callable[[], bool], deadline: timedelta) -> bool:
+    """Wait until `condition()` holds (polling it), at most `deadline`."""
+    end = time.monotonic() + deadline.total_seconds()
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def wait_until(moment: datetime | None, cap: timedelta) -> None:
@@ -1842,12 +1879,14 @@ def run_cluster(
     processes: int = 2,
     env: Mapping[str, str] | None = None,
     probe: str | None = None,
+    args: Sequence[str] = (),
     attempts: int = 3,
 ) -> ClusterRun:
     """Run `python -m bytewax.run <target>` as a cluster of processes on free ports.
 
     Each process has one worker, its own `-i`, the addresses of all, and its
-    own `PYTHONHASHSEED` (see `CLUSTER_HASH_SEEDS`). The ports were free
+    own `PYTHONHASHSEED` (see `CLUSTER_HASH_SEEDS`); `args` go to every
+    process (such as `-r DIR` for recovery). The ports were free
     when picked: if another program takes one first, the cluster is stopped
     and started again on new ports. Every process must exit with 0 within
     `budget.process`.
@@ -1860,7 +1899,16 @@ def run_cluster(
             outs = [Path(folder, f"probe-{index}.json") for index in range(processes)]
             children = [
                 _Child(
-                    ["-c", CLUSTER_RUNNER, target, "-i", str(index), "-a", addresses],
+                    [
+                        "-c",
+                        CLUSTER_RUNNER,
+                        target,
+                        *args,
+                        "-i",
+                        str(index),
+                        "-a",
+                        addresses,
+                    ],
                     root,
                     {
                         **(env or {}),
@@ -2270,9 +2318,10 @@ def run_with_fault(
 
 def planned(fn: Callable[[Plan], None]) -> None:
     """Run `fn` under every plan (see `plans`), naming the plan if it fails."""
-    for plan in plans():
-        with reproducible(plan):
-            fn(plan)
+    with accounted("every plan"):
+        for plan in plans():
+            with reproducible(plan):
+                fn(plan)
 
 
 def without_faults(plan: Plan) -> Plan:

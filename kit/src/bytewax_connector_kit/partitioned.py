@@ -47,7 +47,9 @@ from .common import (
     INJECTED_KINDS,
     MEMORY_ITEMS,
     PROBE_NAMES,
+    RUNTIME_CHATTER,
     SAMPLES,
+    THREAD_PREFIX,
     Adapter,
     Budget,
     Caller,
@@ -56,7 +58,7 @@ from .common import (
     Harness,
     Plan,
     Reading,
-    Resources,
+    accounted,
     assert_aware_utc,
     assert_each_once_in_order,
     assert_logged,
@@ -81,7 +83,7 @@ from .common import (
     reproducible,
     resolve,
     run_cluster,
-    run_module,
+    wait_for,
 )
 
 X = TypeVar("X")
@@ -331,31 +333,29 @@ def _checking(
     is left open, or if calls broke the budget.
     """
     plan = plan or plan_for(0)
-    before = Resources.now()
-    upstream = case.adapter.open(plan)
-    caller = Caller(case.budget.deadline)
-    check = _Check(
-        ledger=ClientLedger(),
-        stats=CallStats(),
-        caller=caller,
-        case=case,
-        plan=plan,
-        upstream=upstream,
-    )
-    try:
-        with reproducible(plan), forbid_sleep_in_calls():
-            yield check
-    except BaseException:
-        check.close_built()
-        raise
-    finally:
-        caller.close()
-        left = check.ledger.close_leftovers(case.adapter.close_client)
-        case.adapter.close(upstream)
-    assert left == 0, f"{left} client(s) left open (the kit closed them)"
-    if not caller.stuck:
-        before.assert_released(what="the check", settle=timedelta(seconds=2))
-    check.stats.assert_within(case.budget, what="next_batch()", client=True)
+    with accounted("the check"):
+        upstream = case.adapter.open(plan)
+        caller = Caller(case.budget.deadline)
+        check = _Check(
+            ledger=ClientLedger(),
+            stats=CallStats(),
+            caller=caller,
+            case=case,
+            plan=plan,
+            upstream=upstream,
+        )
+        try:
+            with reproducible(plan), forbid_sleep_in_calls():
+                yield check
+        except BaseException:
+            check.close_built()
+            raise
+        finally:
+            caller.close()
+            left = check.ledger.close_leftovers(case.adapter.close_client)
+            case.adapter.close(upstream)
+        assert left == 0, f"{left} client(s) left open (the kit closed them)"
+        check.stats.assert_within(case.budget, what="next_batch()", client=True)
 
 
 # --- The probe --------------------------------------------------------------
@@ -856,24 +856,25 @@ def check_errors_surface(case: PartitionedCase[X, S, C]) -> int:
         check.seed([3, 3, 0])
         _scenario(check)
         total = check.ledger.calls
-    for number in range(total):
-        kind = INJECTED_KINDS[number % len(INJECTED_KINDS)]
-        with _checking(case) as check:
-            check.seed([3, 3, 0])
-            check.ledger.fail_call(after=number, error=partial(kind, "injected"))
-            error = error_of(partial(_scenario, check))
-            assert check.ledger.injected, f"client call {number} never came"
-            origin = check.ledger.injected[0]
-            check.assert_surfaced(error, origin, f"client call {number}")
-            check.assert_released(f"client call {number} failed")
-    for at in (2, 5):
-        plan = replace(plan_for(0), fail_at=at)
-        with _checking(case, plan) as check:
-            check.seed([3, 3, 0])
-            error = error_of(partial(_scenario, check))
-            fault = planned_fault(error, f"the upstream's call {at}")
-            check.assert_surfaced(error, fault, f"upstream call {at}")
-            check.assert_released(f"upstream call {at} failed")
+    with accounted("every failing call"):
+        for number in range(total):
+            kind = INJECTED_KINDS[number % len(INJECTED_KINDS)]
+            with _checking(case) as check:
+                check.seed([3, 3, 0])
+                check.ledger.fail_call(after=number, error=partial(kind, "injected"))
+                error = error_of(partial(_scenario, check))
+                assert check.ledger.injected, f"client call {number} never came"
+                origin = check.ledger.injected[0]
+                check.assert_surfaced(error, origin, f"client call {number}")
+                check.assert_released(f"client call {number} failed")
+        for at in (2, 5):
+            plan = replace(plan_for(0), fail_at=at)
+            with _checking(case, plan) as check:
+                check.seed([3, 3, 0])
+                error = error_of(partial(_scenario, check))
+                fault = planned_fault(error, f"the upstream's call {at}")
+                check.assert_surfaced(error, fault, f"upstream call {at}")
+                check.assert_released(f"upstream call {at} failed")
     return total
 
 
@@ -1017,8 +1018,18 @@ def check_live_dataflow(case: PartitionedCase[X, S, C]) -> None:
         names = check.names()
         delay = 6 * FLOW_POLL.total_seconds()
         appended = threading.Event()
+        options: Options[S] = Options(poll_interval=FLOW_POLL)
+        probe = Probe(check.source(options), check.key, budget=4)
+
+        def idle_everywhere() -> bool:
+            with probe.lock:
+                logs = list(probe.parts.values())
+            return len(logs) == len(names) and all(len(log.idle) >= 3 for log in logs)
 
         def feed() -> None:
+            # Only once every partition has waited for records a few times.
+            if not wait_for(idle_everywhere, case.budget.flow):
+                return
             for round_ in range(2):
                 for name in names:
                     check.append(name, 2, f"live {round_}")
@@ -1026,19 +1037,15 @@ def check_live_dataflow(case: PartitionedCase[X, S, C]) -> None:
                     time.sleep(delay)
             appended.set()
 
-        options: Options[S] = Options(poll_interval=FLOW_POLL)
-        probe = Probe(check.source(options), check.key, budget=4)
-        timer = threading.Timer(delay, feed)
-        timer.start()
+        feeder = threading.Thread(target=feed, name=f"{THREAD_PREFIX}-feed")
+        feeder.start()
         try:
             output = collect(probe, case.budget)
         finally:
-            timer.cancel()
-            timer.join()
-        assert appended.is_set(), "the feed did not run"
+            feeder.join()
+        assert appended.is_set(), "the partitions never all waited for records"
         assert_each_once_in_order(output, check.records, check.key)
-        for name, log in probe.parts.items():
-            assert log.idle, f"partition {name!r} never waited for records"
+        for log in probe.parts.values():
             idle = log.idle[-1] - log.idle[0]
             assert_poll_rate(len(log.idle), idle, FLOW_POLL)
         check.assert_released("the run")
@@ -1225,69 +1232,54 @@ def _example_lines(
     return run.upstream, lines, dict(run.env)
 
 
-def check_example_cluster(case: PartitionedCase[X, S, C], processes: int = 2) -> None:
-    """The example as a cluster of processes prints every record once, in order.
+def check_example_cluster(
+    case: PartitionedCase[X, S, C], tmp_path: Path, processes: int = 2
+) -> None:
+    """The example as a cluster of processes prints every record once, then resumes.
 
-    `python -m bytewax.run <example>:flow -i K -a ...`, one worker per
-    process, on ports found free, each process with its own
-    `PYTHONHASHSEED`: every partition is read by one process, in order, and
-    `list_parts()` gives the same list in every process (an order drawn from
-    `hash()` differs between them).
+    `python -m bytewax.run <example>:flow -i K -a ... -r DIR -s 10 -b 30`,
+    one worker per process, on ports found free, each process with its own
+    `PYTHONHASHSEED`, with a recovery store (as the README runs it): every
+    partition is read by one process, in order, and `list_parts()` gives the
+    same list in every process (an order drawn from `hash()` differs
+    between them). Run again on the same store, the cluster resumes every
+    partition after its last record and prints nothing. The example must
+    end by itself (a stop-at-end source).
     """
     upstream, lines, env = _example_lines(case)
     adapter = locate(type(case.adapter)) or ()
     make_source = locate(case.make_source) or ()
     probe = probe_code(probe_list_parts, adapter, make_source, case.example)
     here = probe_list_parts(adapter, make_source, case.example)
+    store = tmp_path / "recovery"
+    recovery_store(store, RECOVERY_STORE_PARTITIONS)
+    flags = ("-r", str(store), "-s", "10", "-b", "30")
     try:
-        run = run_cluster(
+        first = run_cluster(
             case.root,
             f"{case.example}:flow",
             budget=case.budget,
             processes=processes,
             env=env,
             probe=probe,
+            args=flags,
+        )
+        assert_printed_once_in_order(first.stdouts, lines)
+        second = run_cluster(
+            case.root,
+            f"{case.example}:flow",
+            budget=case.budget,
+            processes=processes,
+            env=env,
+            args=flags,
         )
     finally:
         if upstream is not None:
             case.adapter.close(upstream)
-    for index, there in enumerate(run.probes):
+    for index, there in enumerate(first.probes):
         assert there == here, (
             f"list_parts() gave {here} here and {there} in process {index} (another "
             "PYTHONHASHSEED): keep its order independent of hash()"
         )
-    assert_printed_once_in_order(run.stdouts, lines)
-
-
-def check_example_resumes_with_recovery(
-    case: PartitionedCase[X, S, C], tmp_path: Path, workers: int = 2
-) -> None:
-    """The README's recovery commands work: a second run resumes at the end.
-
-    Creates a store with `python -m bytewax.recovery DIR N`, then runs the
-    example twice with `python -m bytewax.run ... -w 2 -r DIR -s 10 -b 30`.
-    The first run prints every record once; the second resumes every
-    partition after its last record and prints nothing. The example must end
-    by itself (a stop-at-end source) for the second run to finish.
-    """
-    upstream, lines, env = _example_lines(case)
-    try:
-        store = tmp_path / "recovery"
-        store.mkdir()
-        budget = case.budget
-        run_module(
-            case.root,
-            "bytewax.recovery",
-            str(store),
-            str(RECOVERY_STORE_PARTITIONS),
-            budget=budget,
-        )
-        args = ("bytewax.run", f"{case.example}:flow", "-w", str(workers))
-        flags = ("-r", str(store), "-s", "10", "-b", "30")
-        first = run_module(case.root, *args, *flags, budget=budget, env=env)
-        assert_printed_once_in_order([first], lines)
-        second = run_module(case.root, *args, *flags, budget=budget, env=env)
-        assert second == "", f"the resumed run printed again:\n{second}"
-    finally:
-        if upstream is not None:
-            case.adapter.close(upstream)
+    again = RUNTIME_CHATTER.sub("", "".join(second.stdouts)).strip()
+    assert again == "", f"the resumed cluster printed again:\n{again}"

@@ -53,8 +53,8 @@ from .common import (
     Item,
     KitInput,
     Plan,
-    Resources,
     SinkAdapter,
+    accounted,
     assert_logged,
     assert_memory_flat,
     assert_quiet,
@@ -224,32 +224,30 @@ def _checking(
 ) -> Iterator[_Check[C]]:
     """Open a fresh downstream for `plan`; on the way out, account for everything."""
     plan = plan or plan_for(0)
-    before = Resources.now()
-    downstream = case.adapter.open(plan)
-    caller = Caller(case.budget.deadline)
-    check = _Check(
-        ledger=ClientLedger(),
-        stats=CallStats(),
-        caller=caller,
-        case=case,
-        plan=plan,
-        downstream=downstream,
-    )
-    try:
-        with reproducible(plan):
-            yield check
-    except BaseException:
-        check.close_built()
-        raise
-    finally:
-        caller.close()
-        left = check.ledger.close_leftovers(case.adapter.close_client)
-        case.adapter.close(downstream)
-    assert left == 0, f"{left} client(s) left open (the kit closed them)"
-    check.ledger.assert_calls_inside("the check")
-    if not caller.stuck:
-        before.assert_released(what="the check", settle=timedelta(seconds=2))
-    check.stats.assert_within(case.budget, what="writing", client=False)
+    with accounted("the check"):
+        downstream = case.adapter.open(plan)
+        caller = Caller(case.budget.deadline)
+        check = _Check(
+            ledger=ClientLedger(),
+            stats=CallStats(),
+            caller=caller,
+            case=case,
+            plan=plan,
+            downstream=downstream,
+        )
+        try:
+            with reproducible(plan):
+                yield check
+        except BaseException:
+            check.close_built()
+            raise
+        finally:
+            caller.close()
+            left = check.ledger.close_leftovers(case.adapter.close_client)
+            case.adapter.close(downstream)
+        assert left == 0, f"{left} client(s) left open (the kit closed them)"
+        check.ledger.assert_calls_inside("the check")
+        check.stats.assert_within(case.budget, what="writing", client=False)
 
 
 class _TimedSink(DynamicSink[Item]):
@@ -526,25 +524,26 @@ def check_errors_surface(case: DynamicSinkCase[C]) -> int:
     with _checking(case) as check:
         _scenario(check)
         total = check.ledger.calls
-    for number in range(total):
-        kind = INJECTED_KINDS[number % len(INJECTED_KINDS)]
-        with _checking(case) as check, capture_logs() as logs:
-            check.ledger.fail_call(after=number, error=partial(kind, "injected"))
-            error = error_of(partial(_scenario, check))
-            assert check.ledger.injected, f"client call {number} never came"
-            if error is None:
-                assert check.kept, f"client call {number} failed, unseen"
-                check.assert_kept_logged(logs)
-            else:
-                origin = check.ledger.injected[0]
-                check.assert_surfaced(error, origin, f"client call {number}")
-            check.ledger.assert_all_closed(f"client call {number} failed")
-    for at in (0, 2):
-        with _checking(case, replace(plan_for(0), fail_at=at)) as check:
-            error = error_of(partial(_scenario, check))
-            fault = planned_fault(error, f"the downstream's call {at}")
-            check.assert_surfaced(error, fault, f"downstream call {at}")
-            check.ledger.assert_all_closed(f"downstream call {at} failed")
+    with accounted("every failing call"):
+        for number in range(total):
+            kind = INJECTED_KINDS[number % len(INJECTED_KINDS)]
+            with _checking(case) as check, capture_logs() as logs:
+                check.ledger.fail_call(after=number, error=partial(kind, "injected"))
+                error = error_of(partial(_scenario, check))
+                assert check.ledger.injected, f"client call {number} never came"
+                if error is None:
+                    assert check.kept, f"client call {number} failed, unseen"
+                    check.assert_kept_logged(logs)
+                else:
+                    origin = check.ledger.injected[0]
+                    check.assert_surfaced(error, origin, f"client call {number}")
+                check.ledger.assert_all_closed(f"client call {number} failed")
+        for at in (0, 2):
+            with _checking(case, replace(plan_for(0), fail_at=at)) as check:
+                error = error_of(partial(_scenario, check))
+                fault = planned_fault(error, f"the downstream's call {at}")
+                check.assert_surfaced(error, fault, f"downstream call {at}")
+                check.ledger.assert_all_closed(f"downstream call {at} failed")
     return total
 
 
