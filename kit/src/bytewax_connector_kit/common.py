@@ -53,10 +53,20 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any, Generic, Literal, NoReturn, Protocol, TypeVar, cast
+from typing import (
+    IO,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    NoReturn,
+    Protocol,
+    TypeVar,
+    cast,
+)
 from unittest import mock
 
 import bytewax.operators as op
@@ -86,6 +96,29 @@ THREAD_PREFIX = "bytewax-kit"
 
 SAMPLES = 12
 """Fewest calls of one kind a speed verdict is drawn from."""
+
+
+STEP_ID = "contract_step"
+"""The `step_id` a check passes when it builds partitions by hand."""
+
+BATCH_SIZES = (1, 3)
+"""Batch sizes the reading and writing checks build connectors with."""
+
+CLIENT_TIMEOUT = timedelta(milliseconds=2750)
+"""The client timeout connectors are built with: `connect` must get it as it
+is (`.seconds` would give 2)."""
+
+STALL_TIMEOUT = timedelta(milliseconds=300)
+"""The client timeout of the stall checks: a stalled call fails after it."""
+
+RECOVERY_STORE_PARTITIONS = 3
+"""Recovery store size: at least the most workers any check resumes it with."""
+
+HAND_POLL = timedelta(milliseconds=10)
+"""Poll interval of sources driven by hand."""
+
+FLOW_POLL = timedelta(milliseconds=50)
+"""Poll interval of sources in dataflows (long enough to tell a spin apart)."""
 
 
 # --- Budgets ----------------------------------------------------------------
@@ -528,9 +561,17 @@ def causes(error: BaseException) -> list[BaseException]:
     return chain
 
 
-def caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+def caused_by(
+    error: BaseException,
+    kind: type[BaseException] | tuple[type[BaseException], ...],
+) -> bool:
     """Tell whether `error` or one of its explicit causes is a `kind`."""
     return any(isinstance(cause, kind) for cause in causes(error))
+
+
+TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError, asyncio.TimeoutError)
+"""What a timeout raises: `asyncio.TimeoutError` is `TimeoutError` only from
+Python 3.11 on."""
 
 
 def describe_chain(error: BaseException) -> str:
@@ -1790,18 +1831,31 @@ def _all_printed(stdout: str, wanted: Sequence[str]) -> bool:
     return not remaining
 
 
+PORT_RANGE = range(20000, 32768)
+"""Where cluster ports are drawn from: below Linux's ephemeral range, so the
+kernel hands none of them to outgoing connections meanwhile."""
+
+
 def free_ports(count: int) -> list[int]:
-    """Return `count` distinct TCP ports of 127.0.0.1 that were free just now."""
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """Return `count` distinct TCP ports of 127.0.0.1 that were free just now.
+
+    Drawn at random (not the kernel's next ephemeral port), so two suites
+    that look for ports at the same moment rarely pick the same one; if they
+    do, the cluster that loses the port starts again (see `run_cluster`).
+    """
+    rng = random.SystemRandom()
+    ports: list[int] = []
+    while len(ports) < count:
+        port = rng.choice(PORT_RANGE)
+        if port in ports:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+    return ports
 
 
 CLUSTER_RUNNER = """\
@@ -1989,6 +2043,11 @@ class Adapter(ABC, Generic[U, X, C]):
     end: the checks stop a source once every record they expect is out.
     """
 
+    misbehaves: ClassVar[bool] = False
+    """Whether `open` makes the upstream behave as a plan says: fail and stall at
+    the planned calls, answer slowly, return empty reads. The demos' adapters
+    do; checks that need it are left out for an adapter that does not."""
+
     @abstractmethod
     def open(self, plan: Plan) -> U:
         """Create a fresh, empty upstream that nothing else uses.
@@ -2083,6 +2142,11 @@ class SinkAdapter(ABC, Generic[D, C, T]):
     they are.
     """
 
+    misbehaves: ClassVar[bool] = False
+    """Whether `open` makes the downstream behave as a plan says: fail and stall at
+    the planned calls, answer slowly, return empty reads. The demos' adapters
+    do; checks that need it are left out for an adapter that does not."""
+
     @abstractmethod
     def open(self, plan: Plan) -> D:
         """Create a fresh, empty downstream that nothing else uses.
@@ -2134,7 +2198,7 @@ wildcards, quotes and non-ASCII letters."""
 
 
 class InjectedFaultError(Exception):
-    """The crash `KitInput` raises when a check asks for one."""
+    """The crash a check's input raises (`KitInput`, the sources' `Probe`)."""
 
 
 def make_items(
@@ -2322,8 +2386,3 @@ def planned(fn: Callable[[Plan], None]) -> None:
         for plan in plans():
             with reproducible(plan):
                 fn(plan)
-
-
-def without_faults(plan: Plan) -> Plan:
-    """Return `plan` with no planned failure or stall."""
-    return replace(plan, fail_at=None, stall_at=None)
