@@ -116,6 +116,7 @@ const LEDGER: SinkMutant[] = [
   // Class 9: sink semantics.
   { name: 'partitioned demo: append writes at the end, wherever the writer thinks it is', class: 'sinks', slice: 'ledger', file: 'demo', edits: [[FENCE, '            position = end\n']] },
   { name: 'partitioned demo: a write is not one transaction', class: 'sinks', slice: 'ledger', file: 'demo', edits: [[TRANSACTION, '        try:\n            end = self._end(db, partition)'], ['        except BaseException:\n            db.execute("ROLLBACK")\n            raise\n        db.execute("COMMIT")\n', '        except BaseException:\n            raise\n']] },
+  { name: 'partitioned: a value repeated in a batch written once', class: 'sinks', slice: 'ledger', file: 'module', edits: [[WRITE_BATCH, '        self._pending += list(dict.fromkeys(values))\n        self._flush(keep=self._batch_size - 1)']] },
   { name: 'partitioned: empty values skipped', class: 'sinks', slice: 'ledger', file: 'module', edits: [[WRITE_BATCH, '        self._pending += [value for value in values if value]\n        self._flush(keep=self._batch_size - 1)']] },
   {
     name: 'partitioned: writes left to a background thread',

@@ -320,6 +320,7 @@ const GULLS: SourceMutant[] = [
   { name: 'dynamic async demo: shares by hash() of the shard name', class: 'determinism', slice: 'gulls', file: 'demo', edits: [[SHARES, '    return [s for s in shards if hash(s) % worker_count == worker_index]']] },
   // Class 7.
   { name: 'dynamic async: loop timeout converted with .seconds (0 for 5 ms)', class: 'units', slice: 'gulls', file: 'module', edits: [['self._timeout = timeout.total_seconds()', 'self._timeout = timeout.seconds']] },
+  { name: 'dynamic async: connecting timeout converted with .seconds', class: 'units', slice: 'gulls', file: 'module', edits: [['                self._client_timeout.total_seconds(),\n', '                self._client_timeout.seconds,\n']] },
   { name: 'dynamic async: no timeout on connecting (wait_for without one)', class: 'units', slice: 'gulls', file: 'module', edits: [['                self._client_timeout.total_seconds(),\n', '                None,\n']] },
   { name: 'dynamic async: client timeout not passed on (a fixed 10 s)', class: 'units', slice: 'gulls', file: 'module', edits: [['            timeout=self._client_timeout,', '            timeout=timedelta(seconds=10),']] },
   { name: 'dynamic async: client timeout converted with .seconds', class: 'units', slice: 'gulls', file: 'module', edits: [['            timeout=self._client_timeout,', '            timeout=timedelta(seconds=self._client_timeout.seconds),']] },

@@ -90,6 +90,15 @@ T = TypeVar("T")
 LOOP_TIMEOUT = timedelta(milliseconds=5)
 """How long one `next_batch` of an async source may run its event loop."""
 
+SLOW_CONNECT = timedelta(milliseconds=50)
+"""How long an async `connect` takes in the timeout check: slow, but well
+within the client timeout it is built with there (`SLOW_CONNECT_TIMEOUT`),
+so `build` must succeed."""
+
+SLOW_CONNECT_TIMEOUT = timedelta(milliseconds=900)
+"""The client timeout of that check: under a second, so that `.seconds`
+turns it into 0."""
+
 HUNG_CONNECT = timedelta(seconds=4)
 """How long an async `connect` that ignores its timeout takes in the timeout
 check: `build` must give up after `client_timeout` (the source's
@@ -740,7 +749,9 @@ def check_client_timeout(case: DynamicCase[X, C]) -> None:
     a `timedelta`, or in seconds: `.seconds` truncates it). An upstream call
     that never answers (`Plan.stall_at`: connecting, then a read) must fail
     the source's call once the timeout is up, with a `TimeoutError` among its
-    causes, and leave no client or event loop open.
+    causes, and leave no client or event loop open. An async source gives up
+    a `connect` that ignores its timeout (its own `asyncio.wait_for`), and
+    still builds over one that is slow but within it.
     """
     with _checking(case) as check:
         check.publish(2)
@@ -761,6 +772,11 @@ def check_client_timeout(case: DynamicCase[X, C]) -> None:
             )
             check.assert_released(f"a stalled call {at}")
     if case.is_async:
+        with _checking(case) as check:
+            check.ledger.hang_connect(SLOW_CONNECT)
+            slow = Options(client_timeout=SLOW_CONNECT_TIMEOUT)
+            part = check.build(check.source(slow), options=slow)
+            check.close(part)
         with _checking(case) as check:
             check.ledger.hang_connect(HUNG_CONNECT)
             source = check.source(options)

@@ -387,11 +387,16 @@ def _keys(items: Mapping[str, Sequence[Item]]) -> list[str]:
 
 
 def _values(plan: Plan, name: str, count: int) -> list[str]:
-    """Distinct values in no order of their own, one of them empty."""
+    """Values in no order of their own: one empty, one the same as the one before.
+
+    Both are values to store, each time they are written.
+    """
     rng = random.Random(f"{plan.seed}:{name}")
     values = [f"{rng.choice('zmaqb')}{index} {name}" for index in range(count)]
     if count > 2:
         values[1] = ""
+    if count > 4:
+        values[4] = values[3]
     return values
 
 
