@@ -27,6 +27,8 @@ export const PYTHON_TOOLS = {
   preCommit: '4.0',
   pytest: '8.3',
   pytestTimeout: '2.3',
+  /** `pytest -n 2`: the contract suites run on two workers, on free ports. */
+  pytestXdist: '3.6',
   ruff: '0.14',
   /** 8.1 is the newest line that still runs on Python 3.10 (9.x needs 3.11). */
   sphinx: '8.1',
@@ -43,6 +45,7 @@ export const DEV_GROUP = [
   `pre-commit>=${PYTHON_TOOLS.preCommit}`,
   `pytest>=${PYTHON_TOOLS.pytest}`,
   `pytest-timeout>=${PYTHON_TOOLS.pytestTimeout}`,
+  `pytest-xdist>=${PYTHON_TOOLS.pytestXdist}`,
   `ruff>=${PYTHON_TOOLS.ruff}`,
   `twine>=${PYTHON_TOOLS.twine}`,
 ] as const;

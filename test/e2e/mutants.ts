@@ -6,8 +6,9 @@
  * fail on it. The unmutated project must pass, so the kit cannot be trivially
  * strict. Each run prints the mutant and the test that killed it; a survivor
  * fails the test by name. `MUTANTS=name,name` runs the mutants whose names
- * contain one of those. Generated suites run inside a private network
- * namespace where this process may create one (see `isolated`).
+ * contain one of those, `MUTANT_CLASSES=errors,units` those of these
+ * classes. Generated suites run inside a private network namespace where
+ * this process may create one (see `isolated`).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,8 +17,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureVenv, isolated, venvBin } from './python.js';
 
+/**
+ * The issue's mistake classes (#17), and `contract` for the contract's basics
+ * the first catalogue covered (positions, ordering, waiting, naming).
+ */
+export const MISTAKE_CLASSES = {
+  'falsy-state': '1. a falsy resume state taken as none',
+  errors: '2. errors lost or blurred',
+  resources: '3. resources left open or growing',
+  noise: '4. noise and spinning',
+  'batch-edges': '5. batch edges',
+  determinism: '6. determinism across processes',
+  units: '7. units and settings ignored',
+  upstream: '8. upstream behaviour the demo never shows',
+  sinks: '9. sink semantics',
+  contract: 'the contract\'s basics',
+} as const;
+export type MistakeClass = keyof typeof MISTAKE_CLASSES;
+
+/** A mutant whose suite runs longer than this counts as hanging: the kit must fail, not wait. */
+const HANG_SECONDS = 180;
+
 export interface Mutant<S extends string> {
   name: string;
+  /** The mistake class it belongs to. */
+  class: MistakeClass;
   /** The source or sink it breaks. */
   slice: S;
   /** `module`: src/<package>/<slice>.py; `demo`: src/<package>/demo/<slice>.py. */
@@ -80,6 +104,8 @@ export interface Catalogue<S extends string> {
   mutants: Array<Mutant<S>>;
   /** The fewest mutants the catalogue may hold. */
   minimum: number;
+  /** Mistake classes the catalogue must cover. */
+  classes: MistakeClass[];
   /** Generates the project in `work` and returns its folder. */
   generate: (work: string) => string;
 }
@@ -104,6 +130,7 @@ export function describeMutationCatalogue<S extends string>(catalogue: Catalogue
       assert.ok(catalogue.mutants.length >= catalogue.minimum, `only ${catalogue.mutants.length} mutants`);
       assert.equal(new Set(catalogue.mutants.map((m) => m.name)).size, catalogue.mutants.length);
       for (const slice of slices) assert.ok(catalogue.mutants.some((m) => m.slice === slice), `no mutant of ${slice}`);
+      for (const mistake of catalogue.classes) assert.ok(catalogue.mutants.some((m) => m.class === mistake), `no mutant of class ${mistake}`);
     });
 
     it(`the unmutated ${catalogue.of} pass their generated tests`, () => {
@@ -117,9 +144,15 @@ export function describeMutationCatalogue<S extends string>(catalogue: Catalogue
 
     it(`every mutant is killed by its generated tests`, () => {
       const only = process.env['MUTANTS']?.split(',').map((name) => name.trim());
-      const chosen = only ? catalogue.mutants.filter((m) => only.some((name) => m.name.includes(name))) : catalogue.mutants;
+      const classes = process.env['MUTANT_CLASSES']?.split(',').map((name) => name.trim());
+      const chosen = catalogue.mutants.filter(
+        (m) => (!only || only.some((name) => m.name.includes(name))) && (!classes || classes.includes(m.class)),
+      );
       assert.ok(chosen.length > 0, `no mutant matches MUTANTS=${process.env['MUTANTS']}`);
       const survivors: string[] = [];
+      const slow: string[] = [];
+      const tally = new Map<string, { total: number; killed: number }>();
+      let slowest = { seconds: 0, name: '' };
       let killed = 0;
       for (const [index, mutant] of chosen.entries()) {
         const copy = path.join(work, `mutant-${index}`);
@@ -128,9 +161,16 @@ export function describeMutationCatalogue<S extends string>(catalogue: Catalogue
         const ran = runSuite(venv, copy, [`tests/test_${mutant.slice}.py`, '-x']);
         const by = killer(ran.output);
         const collectionFailed = /errors? during collection|ERROR collecting/.test(ran.output);
+        const key = `${mutant.class}\t${mutant.slice}`;
+        const counts = tally.get(key) ?? { total: 0, killed: 0 };
+        counts.total += 1;
+        tally.set(key, counts);
+        if (ran.seconds > slowest.seconds) slowest = { seconds: ran.seconds, name: mutant.name };
+        if (ran.seconds > HANG_SECONDS) slow.push(`${mutant.name} (${ran.seconds.toFixed(0)} s)`);
         if (ran.status !== 0 && by !== undefined && !collectionFailed) {
           killed += 1;
-          console.log(`      killed  ${mutant.name}\n              by ${by} [${ran.seconds.toFixed(1)} s]`);
+          counts.killed += 1;
+          console.log(`      killed  [${mutant.class}] ${mutant.name}\n              by ${by} [${ran.seconds.toFixed(1)} s]`);
         } else {
           survivors.push(mutant.name);
           const why = ran.status === 0 ? 'every test passed' : `pytest exited ${ran.status} without a failing test`;
@@ -138,8 +178,15 @@ export function describeMutationCatalogue<S extends string>(catalogue: Catalogue
         }
         fs.rmSync(copy, { recursive: true, force: true });
       }
-      console.log(`      ${chosen.length} mutants, ${killed} killed`);
+      console.log(`      ${chosen.length} mutants, ${killed} killed; slowest ${slowest.seconds.toFixed(1)} s (${slowest.name})`);
+      for (const [mistake, title] of Object.entries(MISTAKE_CLASSES)) {
+        const rows = slices.map((slice) => [slice, tally.get(`${mistake}\t${slice}`)] as const).filter(([, c]) => c);
+        if (rows.length === 0) continue;
+        const cells = rows.map(([slice, c]) => `${slice} ${c!.killed}/${c!.total}`).join(', ');
+        console.log(`      ${title}: ${cells}`);
+      }
       assert.deepEqual(survivors, [], `surviving mutants: ${survivors.join('; ')}`);
+      assert.deepEqual(slow, [], `mutants that ran over ${HANG_SECONDS} s (hanging): ${slow.join('; ')}`);
     });
   });
 }

@@ -103,6 +103,9 @@ describe('e2e: update of a project made by 0.1.0', function () {
       compared++;
     }
     assert.ok(compared > 30, `only ${compared} untouched files compared`);
+    // What 0.1.0 generated and this version does not (kit 3 merged sink_common.py into common.py) is gone.
+    assert.equal(fs.existsSync(path.join(project, 'tests/contract/sink_common.py')), false);
+    assert.match(ran.output, /^ {2}delete +tests\/contract\/sink_common\.py$/m);
     // The user's own file, which the generator never made, is as it was.
     assert.equal(check(run('git', ['diff', '--stat', 'HEAD', '--', 'src/bytewax_legacy/helpers.py'], project)).output, '');
 

@@ -80,8 +80,15 @@ describe('ci follows the project', () => {
     const ci = parseYaml(workflow());
     const runs = (ci.jobs.test.steps as Array<{ run?: string }>).map((step) => step.run).filter((run) => run?.startsWith('python -m bytewax.run'));
     assert.deepEqual(runs, ['python -m bytewax.run examples.orders:flow -w 2', 'python -m bytewax.run examples.events:flow -w 2']);
-    assert.deepEqual(Object.keys(ci.jobs.integration.env), ['ORDERS_PARTITIONS', 'EVENTS_SHARDS']);
+    assert.deepEqual(Object.keys(ci.jobs.integration.env), ['ORDERS_URL', 'EVENTS_URL']);
     assert.match(workflow(), /timeout-minutes: 25 # mine/);
+  });
+
+  it("a sink added later gets its downstream's setting in the integration job", async () => {
+    await runGenerator('sink').cd(dir).withArguments(['ledger']).withOptions({ yes: true, kind: 'partitioned' });
+    const ci = parseYaml(workflow());
+    assert.deepEqual(Object.keys(ci.jobs.integration.env), ['ORDERS_URL', 'LEDGER_URL']);
+    assert.match(ci.jobs.integration.name, /upstreams and downstreams/);
   });
 
   it('equals a project generated with both sources from the start', async () => {

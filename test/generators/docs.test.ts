@@ -82,8 +82,8 @@ describe('docs', () => {
         assert.match(page, new RegExp(`\`\`\`\\{literalinclude\\} \\.\\./\\.\\./examples/${name}\\.py\\n`));
         assert.match(page, new RegExp(`\\.\\. automodule:: bytewax_shop\\.${name}\\n {3}:members:\\n`));
       }
-      assert.match(read(dir, 'docs/sources/orders.md'), /OrdersSource\(upstream\.connect, stop_at_end=True\)/);
-      assert.match(read(dir, 'docs/sources/ticks.md'), /TicksSource\(upstream\.connect\)/);
+      assert.match(read(dir, 'docs/sources/orders.md'), />>> connect = orders\.demo_connect\(upstream\)\n>>> source = OrdersSource\(connect, stop_at_end=True\)/);
+      assert.match(read(dir, 'docs/sources/ticks.md'), />>> source = TicksSource\(connect\)/);
     });
 
     it('running it again changes nothing', async () => {
@@ -194,7 +194,7 @@ describe('docs', () => {
       for (const [name, heading] of [['ledger', 'LedgerSink'], ['results', 'ResultsSink']] as const) {
         const page = read(dir, `docs/sinks/${name}.md`);
         assert.match(page, new RegExp(`^# \`${heading}\``));
-        assert.match(page, new RegExp(`>>> op\\.output\\("write", [^\n]*${heading}\\(downstream\\.connect\\)\\)\n>>> run_main\\(flow\\)\n`));
+        assert.match(page, new RegExp(`>>> sink = ${heading}\\(connect[,)][^\n]*\n>>> op\\.output\\("write", [^\n]*, sink\\)\n>>> run_main\\(flow\\)\n`));
         assert.match(page, new RegExp(`\\.\\. automodule:: bytewax_shop\\.${name}\\n`));
       }
       const started = await makeProject({ partitioned: 'orders', sink: 'ledger', sinkKind: 'partitioned' });

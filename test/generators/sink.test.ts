@@ -37,7 +37,7 @@ describe('sink', () => {
           'src/bytewax_shop/demo/sensor_log.py',
           'tests/test_sensor_log.py',
           'examples/sensor_log.py',
-          'tests/contract/sink_common.py',
+          'tests/contract/common.py',
           `tests/contract/sink_${kind}.py`,
         ];
         for (const file of files) {
@@ -55,9 +55,16 @@ describe('sink', () => {
         // The demo is never the default: the sink needs its client factory.
         assert.match(module, /connect: SensorLogConnect[,)]/);
         assert.doesNotMatch(module, /connect: SensorLogConnect =/);
-        assert.doesNotMatch(module, /Demo/);
+        // The demo is reached from the client section only: the Bytewax side never names it.
+        assert.doesNotMatch(module.slice(module.indexOf('# --- The Bytewax side')), /demo/i);
+        assert.match(module, /^def connect_from_env\(\n {4}environ: Mapping\[str, str\] = os\.environ,\n\) -> SensorLogConnect:/m);
+        assert.match(module, /^ {4}def setup\(self\) -> None:/m);
+        assert.match(module, /client_timeout: timedelta = timedelta\(seconds=10\)/);
+        assert.doesNotMatch(module, /logger\.(error|exception)\([^)]*\)\n\s+msg = /);
         assert.match(module, /logger = logging\.getLogger\(__name__\)/);
         if (kind === 'partitioned') {
+          assert.match(module, /without_state: WithoutState,\n/);
+          assert.match(module, /logger\.warning\(\n\s+"%s: no resume state: deleting/);
           assert.match(module, /exactly once/i);
           assert.match(module, /zlib\.crc32/);
           assert.doesNotMatch(module, /\bhash\(item_key/);
@@ -159,7 +166,7 @@ describe('sink', () => {
       const dir = await makeProject();
       await run(dir, 'first', { kind: 'partitioned' });
       const kit = path.join(dir, 'tests/contract/sink_partitioned.py');
-      const common = path.join(dir, 'tests/contract/sink_common.py');
+      const common = path.join(dir, 'tests/contract/common.py');
       const demoInit = path.join(dir, 'src/bytewax_shop/demo/__init__.py');
       for (const file of [kit, common, demoInit]) fs.appendFileSync(file, '# edited\n');
       await run(dir, 'second', { kind: 'partitioned' });
@@ -204,8 +211,11 @@ describe('the pipeline example (first source to first sink)', () => {
     const text = fs.readFileSync(pipeline(dir), 'utf8');
     // In ruff's import order: by module, then by name (ledger before orders).
     assert.match(text, /from bytewax_shop import \(\n {4}ledger as sink_connector,\n\)\nfrom bytewax_shop import \(\n {4}orders as source_connector,\n\)\n/);
-    assert.match(text, /source_connector\.OrdersSource\(\n {4}source_demo\.example_log\(\)\.connect,\n {4}stop_at_end=True,\n\)/);
-    assert.match(text, /downstream = sink_demo\.DemoLog\(PIPELINE_DB\)\nsink = sink_connector\.LedgerSink\(downstream\.connect\)/);
+    assert.match(text, /source_connector\.OrdersSource\(\n {4}source_connector\.connect_from_env\(\),\n {4}stop_at_end=True,\n\)/);
+    assert.match(text, /sink = sink_connector\.LedgerSink\(\n {4}sink_connector\.connect_from_env\(\),\n {4}without_state="truncate",\n\)/);
+    // The example connects through the connectors only; its test reads the demos.
+    assert.doesNotMatch(text, /_demo/);
+    assert.match(fs.readFileSync(path.join(dir, 'tests', 'test_pipeline.py'), 'utf8'), /sink_demo\.DemoLog\(path\)\.contents\(\)/);
     assert.ok(fs.existsSync(path.join(dir, 'tests', 'test_pipeline.py')));
     fs.writeFileSync(pipeline(dir), `${text}# mine\n`);
     await runGenerator('sink').cd(dir).withArguments(['results']).withOptions({ yes: true });
@@ -217,9 +227,9 @@ describe('the pipeline example (first source to first sink)', () => {
     const dir = await makeProject({ sink: 'results' });
     await runGenerator('dynamic').cd(dir).withArguments(['ticks']).withOptions({ yes: true, client: 'async' });
     const text = fs.readFileSync(pipeline(dir), 'utf8');
-    assert.match(text, /source_demo\.example_backend\(\)\.connect,\n\)/);
+    assert.match(text, /source_connector\.connect_from_env\(\),\n\)/);
     assert.match(text, /return f"\{record\.shard\}:\{record\.offset\}", record\.value/);
-    assert.match(text, /downstream = sink_demo\.DemoTable\(PIPELINE_DB\)/);
+    assert.match(text, /sink = sink_connector\.ResultsSink\(\n {4}sink_connector\.connect_from_env\(\),\n\)/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -57,7 +57,11 @@ export function describeSourceSlice(kind: 'partitioned' | 'dynamic', options: Re
       assert.match(module, /class SensorLogSource\(/);
       // The demo is never the default: the source needs its client factory.
       assert.match(module, /connect: SensorLogConnect,\n/);
-      assert.doesNotMatch(module, /Demo/);
+      // The demo is reached from the client section only: the Bytewax side never names it.
+      assert.doesNotMatch(module.slice(module.indexOf('# --- The Bytewax side')), /demo/i);
+      assert.match(module, /^def connect_from_env\(\n {4}environ: Mapping\[str, str\] = os\.environ,\n\) -> SensorLogConnect:/m);
+      assert.match(module, /client_timeout: timedelta = timedelta\(seconds=10\)/);
+      assert.doesNotMatch(module, /logger\.(error|exception)\(/);
     });
 
     it('exports the source class (not its partition class) from the package', () => {

@@ -1,36 +1,31 @@
 """Contract test kit: the rules every Bytewax source and sink here must follow.
 
-Each kind of source has one module of reusable checks, written once and called
-from the tests of every source of that kind:
+One module of reusable checks per kind of connector, each written once and
+called from the tests of every connector of that kind:
 
 * `partitioned`: sources built on `FixedPartitionedSource` (partitions with a
-  resume state). A test module builds a `PartitionedCase` and calls the
-  `check_*` functions.
+  resume state), described by a `PartitionedCase`.
 * `dynamic`: sources built on `DynamicSource` (one stateless reader per
-  worker), with `DynamicCase` and its own `check_*` functions.
-* `common`: what both share, first of all `Adapter`, the one class a test
-  module writes to let the checks reach its source's upstream; then the
-  deadlines on every call, the time budget of `next_batch`, the client
-  ledger, dataflow runners and example runs.
-
-Sinks have their own modules, written by the first sink of each kind:
-
+  worker, sync or async clients), described by a `DynamicCase`.
 * `sink_partitioned`: sinks built on `FixedPartitionedSink` (exactly-once
-  partitions), with `PartitionedSinkCase`.
-* `sink_dynamic`: sinks built on `DynamicSink` (keyed upserts, at-least-once),
-  with `DynamicSinkCase`.
-* `sink_common`: what both sink kits use: the `SinkAdapter` a test module
-  writes, deadlines, the write time budget, the client ledger and the kit's
-  own resumable input with faults on demand.
+  partitions), described by a `PartitionedSinkCase`.
+* `sink_dynamic`: sinks built on `DynamicSink` (keyed upserts, at least
+  once), described by a `DynamicSinkCase`.
+* `common`: what they all share. First of all the adapters a test module
+  writes (`Adapter` for an upstream, `SinkAdapter` for a downstream), the
+  only way the checks reach a backend; then `Budget` (every wall-clock limit
+  in one place), `Plan` (adversarial behaviours of a backend, by seed), the
+  `ClientLedger` that counts, times and fails client calls, the accounting
+  of threads, file descriptors, memory and logs around every check, and the
+  runners of dataflows, examples and clusters of processes.
 
-The checks know nothing about the demo upstreams the generator wrote: to test
-a source against a real backend, write an `Adapter` for that backend. The
-source need not end; the checks stop it once every record they expect is out.
-
-One check per partitioned source runs `python -m bytewax.testing`, which
-listens on fixed ports from 2101: run the suite serially (no pytest-xdist),
-one suite per machine (or network namespace) at a time.
+The checks are properties of the contract, each run under several plans
+(`BYTEWAX_KIT_SEEDS` chooses them; a failure names its plan). They know
+nothing of the demo backends: to check a connector against a real backend,
+write an adapter for it. Nothing here assumes where it sits in a project:
+cases carry the project's root, and clusters run on ports found free, so
+suites may run in parallel (`pytest -n 2`) and side by side.
 """
 
-__version__ = "2.0.0"
+__version__ = "3.0.0"
 """The kit's own version: a project's copy says which kit it holds."""

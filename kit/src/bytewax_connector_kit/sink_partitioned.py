@@ -1,9 +1,9 @@
 """Contract checks for partitioned Bytewax sinks (`FixedPartitionedSink`).
 
 A test module describes its sink once with a `PartitionedSinkCase`: a
-`SinkAdapter` to its downstream (see `sink_common`), a function that builds
-the sink over a `connect`, and the settings it was built with. It then calls
-the `check_*` functions below, one test each.
+`SinkAdapter` to its downstream (see `common`), a function that builds the
+sink over a `connect` with the `Options` a check asks for, and the example
+module. It then calls the `check_*` functions below, one test each.
 
 What they hold the sink to, beyond Bytewax's own rules:
 
@@ -11,95 +11,129 @@ What they hold the sink to, beyond Bytewax's own rules:
   `part_fn` routes its key to, and the values of each key in the order they
   were written; after a fault and a resume, or runs on 1, 3 and 2 workers
   sharing one recovery store, the store equals that of a run without faults.
-* Routing is stable: `part_fn` gives the same number for a key in every call,
-  run and process (Python's `hash()` does not).
+* Routing is stable: `part_fn` and `list_parts` give the same answers in
+  every call, run and process (Python's `hash()` does not).
 * A resumed partition undoes what it wrote after its snapshot, whichever
-  snapshot it resumes from; one built without resume state starts empty.
-* `write_batch` keeps fewer than `batch_size` values waiting, writes in one
-  client call, and `snapshot()` and `close()` write whatever waits.
-* `close()` twice is safe and closes the client once, and it never raises
-  (it logs); other errors raise, naming the partition. Every call has a deadline
-  and a time budget (see `SinkBudget`).
+  snapshot it resumes from, the very first included (a position such as 0
+  is a state, not the lack of one); one built without resume state does what
+  `without_state` says, and logs a WARNING when it deletes values.
+* A second writer of a partition is refused, not interleaved.
+* `write_batch` keeps fewer than `batch_size` values waiting, no client call
+  carries more than `batch_size` values, a call stores all its values or
+  none, and `snapshot()` and `close()` write whatever waits.
+* Every client failure surfaces from the call that met it, with its cause,
+  naming the partition, and is not also logged at ERROR; `close()` never
+  raises (it logs, at WARNING or above). Nothing is written off the
+  runtime's thread, and nothing leaks: clients, threads, file descriptors,
+  memory.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
+import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
-from .common import recovery_store
-from .sink_common import (
+from .common import (
+    BATCH_SIZES,
+    CLIENT_TIMEOUT,
+    INJECTED_KINDS,
+    MEMORY_ITEMS,
+    RECOVERY_STORE_PARTITIONS,
+    SAMPLES,
+    STALL_TIMEOUT,
+    STEP_ID,
+    TIMEOUTS,
+    Budget,
     Caller,
+    CallStats,
     ClientLedger,
     Fault,
-    InjectedClientError,
+    Harness,
     Item,
     KitInput,
+    Plan,
     SinkAdapter,
-    SinkBudget,
-    WriteTimes,
+    accounted,
     assert_logged,
+    assert_memory_flat,
+    assert_quiet,
     capture_logs,
     caused_by,
-    describe_chain,
     error_of,
+    in_call,
     make_items,
-    run_python,
+    plan_for,
+    planned,
+    planned_fault,
+    probe_code,
+    recovery_store,
+    reproducible,
+    resolve,
+    run_cluster,
     run_with_fault,
     run_write_flow,
 )
 
-D = TypeVar("D")
 C = TypeVar("C")
 S = TypeVar("S")
+T = TypeVar("T")
 
 Stored = Mapping[str, Sequence[str]]
 """What a partitioned downstream holds: the values of each partition, in order."""
 
-STEP_ID = "contract_step"
-"""The `step_id` passed to `build_part` when a check drives partitions by hand."""
-
-RECOVERY_STORE_PARTITIONS = 3
-"""Recovery store size: at least the most workers any check resumes it with."""
-
-ROUTE_SCRIPT = (
-    "import importlib, json, sys\n"
-    "sink = importlib.import_module(sys.argv[1]).sink\n"
-    "print(json.dumps([sink.part_fn(key) for key in sys.argv[2:]]))\n"
-)
-"""Prints `part_fn` of the example module's `sink` for the keys it is given."""
+WithoutState = Literal["fail", "append", "truncate"]
+"""What a partition built without resume state does when it holds values."""
 
 
 @dataclass(frozen=True)
-class PartitionedSinkCase(Generic[D, C, S]):
+class Options:
+    """How a check wants the sink under test built.
+
+    Attributes:
+        batch_size: The most values one client call writes, and the number
+            waiting that makes a partition write.
+        client_timeout: Longest one client call may take, connecting included.
+        without_state: What a partition built without resume state does
+            when it already holds values.
+    """
+
+    batch_size: int = 4
+    client_timeout: timedelta = CLIENT_TIMEOUT
+    without_state: WithoutState = "truncate"
+
+
+@dataclass(frozen=True)
+class PartitionedSinkCase(Generic[C, S]):
     """Everything the checks need to know about one partitioned sink.
 
     Attributes:
-        adapter: Reaches the downstream (see `sink_common.SinkAdapter`).
+        adapter: Reaches the downstream (see `common.SinkAdapter`).
         make_sink: Builds the sink under test over a `connect` returned by the
-            adapter.
-        batch_size: The batch size `make_sink` builds with: the most values a
-            partition may keep waiting.
+            adapter, with the given options.
         example: The example module, e.g. `examples.orders`; it must define
             `flow` and the `sink` it writes to.
-        budget: How long writing calls may take.
-        calls_per_write: Most client calls one write may make (raise it for a
-            client that needs several, e.g. begin and commit, and say why).
+        root: The project's root: examples run from there.
+        budget: Every wall-clock limit (see `common.Budget`).
+        calls_per_write: Client calls one batch of values may take (raise it
+            for a client that needs several, e.g. begin and commit).
     """
 
-    adapter: SinkAdapter[D, C, Stored]
-    make_sink: Callable[[C], FixedPartitionedSink[str, S]]
-    batch_size: int
+    adapter: SinkAdapter[Any, C, Stored]
+    make_sink: Callable[[C, Options], FixedPartitionedSink[str, S]]
     example: str
-    budget: SinkBudget = field(default_factory=SinkBudget)
+    root: Path = field(default_factory=Path.cwd)
+    budget: Budget = field(default_factory=Budget)
     calls_per_write: int = 1
 
 
@@ -107,24 +141,37 @@ class PartitionedSinkCase(Generic[D, C, S]):
 
 
 @dataclass
-class _Check(Generic[D, C, S]):
-    case: PartitionedSinkCase[D, C, S]
-    downstream: D
-    ledger: ClientLedger
-    times: WriteTimes
-    caller: Caller
+class _Part(Generic[S]):
+    """A partition driven by hand, with the options its sink was built with."""
 
-    def sink(self, downstream: D | None = None) -> FixedPartitionedSink[str, S]:
-        target = self.downstream if downstream is None else downstream
-        connect = self.ledger.wrap(self.case.adapter.connect(target))
-        return self.case.make_sink(connect)
+    inner: StatefulSinkPartition[str, S]
+    name: str
+    options: Options
 
-    def stored(self, downstream: D | None = None) -> Stored:
+
+@dataclass(kw_only=True)
+class _Check(Harness, Generic[C, S]):
+    case: PartitionedSinkCase[C, S]
+    plan: Plan
+    downstream: Any
+
+    @property
+    def adapter(self) -> SinkAdapter[Any, C, Stored]:
+        return self.case.adapter
+
+    def sink(
+        self, options: Options | None = None, downstream: object = None
+    ) -> FixedPartitionedSink[str, S]:
         target = self.downstream if downstream is None else downstream
-        return self.case.adapter.contents(target)
+        connect = self.ledger.wrap(self.adapter.connect(target))
+        return self.case.make_sink(connect, options or Options())
+
+    def stored(self, downstream: object = None) -> Stored:
+        target = self.downstream if downstream is None else downstream
+        return self.adapter.contents(target)
 
     def parts(self, sink: FixedPartitionedSink[str, S]) -> list[str]:
-        parts = self.caller.call("list_parts()", sink.list_parts)
+        parts = self.op("list_parts()", sink.list_parts)
         assert isinstance(parts, list), f"list_parts() returned {parts!r}"
         assert parts, "list_parts() returned no partition"
         assert all(isinstance(name, str) for name in parts), parts
@@ -142,7 +189,7 @@ class _Check(Generic[D, C, S]):
         self, sink: FixedPartitionedSink[str, S], keys: Sequence[str]
     ) -> dict[str, int]:
         numbers = {
-            key: self.caller.call(f"part_fn({key!r})", partial(sink.part_fn, key))
+            key: self.op(f"part_fn({key!r})", partial(sink.part_fn, key))
             for key in keys
         }
         for key, number in numbers.items():
@@ -151,60 +198,86 @@ class _Check(Generic[D, C, S]):
         return numbers
 
     def build(
-        self, sink: FixedPartitionedSink[str, S], name: str, state: S | None
-    ) -> StatefulSinkPartition[str, S]:
-        return self.caller.call(
-            f"build_part({name!r})", lambda: sink.build_part(STEP_ID, name, state)
+        self,
+        sink: FixedPartitionedSink[str, S],
+        name: str,
+        state: S | None,
+        options: Options | None = None,
+    ) -> _Part[S]:
+        inner = self.op(
+            f"build_part({name!r})",
+            lambda: sink.build_part(STEP_ID, name, state),
+            (STEP_ID, name),
+        )
+        self.built.append(inner.close)
+        return _Part(inner, name, options or Options())
+
+    def write(self, part: _Part[S], values: list[str]) -> None:
+        self.op(
+            f"write_batch() of partition {part.name!r}",
+            lambda: self.timed("write_batch", lambda: part.inner.write_batch(values)),
+            (STEP_ID, part.name),
         )
 
-    def write(
-        self, part: StatefulSinkPartition[str, S], name: str, values: list[str]
-    ) -> None:
-        what = f"write_batch() of partition {name!r}"
-        self.caller.call(
-            what,
-            lambda: self.times.timed(
-                what, self.ledger, lambda: part.write_batch(values)
-            ),
+    def snapshot(self, part: _Part[S]) -> S:
+        return self.op(
+            f"snapshot() of partition {part.name!r}",
+            lambda: self.timed("snapshot", part.inner.snapshot),
+            (STEP_ID, part.name),
         )
 
-    def snapshot(self, part: StatefulSinkPartition[str, S], name: str) -> S:
-        what = f"snapshot() of partition {name!r}"
-        return self.caller.call(
-            what, lambda: self.times.timed(what, self.ledger, part.snapshot)
+    def close(self, part: _Part[S]) -> None:
+        what = f"close() of partition {part.name!r}"
+        error = error_of(partial(self.op, what, part.inner.close, keeps=part.name))
+        assert error is None, (
+            f"{what} raised {error!r}: Bytewax calls it while a failed dataflow "
+            "unwinds, where an exception aborts the process. Log, never raise"
         )
 
-    def close(self, part: StatefulSinkPartition[str, S], name: str) -> None:
-        self.caller.call(f"close() of partition {name!r}", part.close)
-
-    def timed(self, sink: FixedPartitionedSink[str, S]) -> _TimedSink[S]:
-        return _TimedSink(sink, self.times, self.ledger)
+    def timed_sink(self, sink: FixedPartitionedSink[str, S]) -> _TimedSink[S]:
+        return _TimedSink(sink, self.stats, self.ledger)
 
     def reference(self, items: Mapping[str, Sequence[Item]]) -> dict[str, Grouped]:
         """Run `items` into a fresh downstream on 1 worker, without faults."""
-        downstream = self.case.adapter.open()
+        downstream = self.adapter.open(plan_for(0))
         try:
-            run_write_flow(KitInput(items), self.sink(downstream))
+            sink = self.timed_sink(self.sink(None, downstream))
+            run_write_flow(KitInput(items), sink, self.case.budget)
             return grouped(self.stored(downstream), items)
         finally:
-            self.case.adapter.close(downstream)
+            self.adapter.close(downstream)
 
 
 @contextmanager
 def _checking(
-    case: PartitionedSinkCase[D, C, S], budget: SinkBudget | None = None
-) -> Iterator[_Check[D, C, S]]:
-    budget = budget or case.budget
-    downstream = case.adapter.open()
-    check = _Check(
-        case, downstream, ClientLedger(), WriteTimes(), Caller(budget.deadline)
-    )
-    try:
-        yield check
-        check.times.assert_within(budget)
-    finally:
-        check.caller.close()
-        case.adapter.close(downstream)
+    case: PartitionedSinkCase[C, S], plan: Plan | None = None
+) -> Iterator[_Check[C, S]]:
+    """Open a fresh downstream for `plan`; on the way out, account for everything."""
+    plan = plan or plan_for(0)
+    with accounted("the check"):
+        downstream = case.adapter.open(plan)
+        caller = Caller(case.budget.deadline)
+        check = _Check(
+            ledger=ClientLedger(),
+            stats=CallStats(),
+            caller=caller,
+            case=case,
+            plan=plan,
+            downstream=downstream,
+        )
+        try:
+            with reproducible(plan):
+                yield check
+        except BaseException:
+            check.close_built()
+            raise
+        finally:
+            caller.close()
+            left = check.ledger.close_leftovers(case.adapter.close_client)
+            case.adapter.close(downstream)
+        assert left == 0, f"{left} client(s) left open (the kit closed them)"
+        check.ledger.assert_calls_inside("the check")
+        check.stats.assert_within(case.budget, what="writing", client=False)
 
 
 class _TimedSink(FixedPartitionedSink[str, S]):
@@ -213,15 +286,16 @@ class _TimedSink(FixedPartitionedSink[str, S]):
     def __init__(
         self,
         inner: FixedPartitionedSink[str, S],
-        times: WriteTimes,
+        stats: CallStats,
         ledger: ClientLedger,
     ) -> None:
         self.inner = inner
-        self.times = times
+        self.stats = stats
         self.ledger = ledger
 
     def list_parts(self) -> list[str]:
-        return self.inner.list_parts()
+        with in_call():
+            return self.inner.list_parts()
 
     def part_fn(self, item_key: str) -> int:
         return self.inner.part_fn(item_key)
@@ -229,30 +303,29 @@ class _TimedSink(FixedPartitionedSink[str, S]):
     def build_part(
         self, step_id: str, for_part: str, resume_state: S | None
     ) -> _TimedPartition[S]:
-        part = self.inner.build_part(step_id, for_part, resume_state)
-        return _TimedPartition(part, for_part, self)
+        with in_call():
+            part = self.inner.build_part(step_id, for_part, resume_state)
+        return _TimedPartition(part, self)
 
 
 class _TimedPartition(StatefulSinkPartition[str, S]):
     def __init__(
-        self, inner: StatefulSinkPartition[str, S], name: str, sink: _TimedSink[S]
+        self, inner: StatefulSinkPartition[str, S], sink: _TimedSink[S]
     ) -> None:
         self.inner = inner
-        self.name = name
         self.sink = sink
 
     def write_batch(self, values: list[str]) -> None:
-        what = f"write_batch() of partition {self.name!r}"
-        self.sink.times.timed(
-            what, self.sink.ledger, lambda: self.inner.write_batch(values)
-        )
+        with in_call():
+            self.inner.write_batch(values)
 
     def snapshot(self) -> S:
-        what = f"snapshot() of partition {self.name!r}"
-        return self.sink.times.timed(what, self.sink.ledger, self.inner.snapshot)
+        with in_call():
+            return self.inner.snapshot()
 
     def close(self) -> None:
-        self.inner.close()
+        with in_call():
+            self.inner.close()
 
 
 # --- Comparing what is stored -----------------------------------------------
@@ -313,30 +386,64 @@ def _keys(items: Mapping[str, Sequence[Item]]) -> list[str]:
     return sorted({key for part in items.values() for key, _ in part})
 
 
+def _values(plan: Plan, name: str, count: int) -> list[str]:
+    """Values in no order of their own: one empty, one the same as the one before.
+
+    Both are values to store, each time they are written.
+    """
+    rng = random.Random(f"{plan.seed}:{name}")
+    values = [f"{rng.choice('zmaqb')}{index} {name}" for index in range(count)]
+    if count > 2:
+        values[1] = ""
+    if count > 4:
+        values[4] = values[3]
+    return values
+
+
 def _chunks(values: Sequence[str], sizes: Sequence[int]) -> list[list[str]]:
     chunks: list[list[str]] = []
     start = 0
     for size in sizes:
         chunks.append(list(values[start : start + size]))
         start += size
+    if start < len(values):
+        chunks.append(list(values[start:]))
     return chunks
+
+
+class _CallWatch:
+    """Watches what each client call stores in one partition (see `observe`)."""
+
+    def __init__(self, check: _Check[C, S], name: str) -> None:
+        self._check = check
+        self._name = name
+        self._held = len(check.stored().get(name, []))
+        self.largest = 0
+        self.calls = 0
+
+    def __call__(self, method: str) -> None:
+        held = len(self._check.stored().get(self._name, []))
+        self.largest = max(self.largest, held - self._held)
+        self._held = held
+        self.calls += 1
 
 
 # --- Driven by hand ---------------------------------------------------------
 
 
-def check_list_parts(case: PartitionedSinkCase[D, C, S]) -> list[str]:
-    """`list_parts()` gives the same names every call and leaves no client open."""
+def check_list_parts(case: PartitionedSinkCase[C, S]) -> list[str]:
+    """`list_parts()` gives the same list every call and leaves no client open."""
     with _checking(case) as check:
         sink = check.sink()
         first = check.parts(sink)
         second = check.parts(sink)
-        assert sorted(first) == sorted(second), f"{first} then {second}"
+        assert first == second, f"{first} then {second}"
+        assert len(set(first)) == len(first), f"duplicate partitions in {first}"
         check.ledger.assert_all_closed("list_parts()")
     return first
 
 
-def check_part_fn_is_stable_and_spreads(case: PartitionedSinkCase[D, C, S]) -> None:
+def check_part_fn_is_stable_and_spreads(case: PartitionedSinkCase[C, S]) -> None:
     """`part_fn` answers the same for a key every time, and uses the partitions.
 
     A `part_fn` that sends every key to one partition is stable, but leaves
@@ -344,7 +451,7 @@ def check_part_fn_is_stable_and_spreads(case: PartitionedSinkCase[D, C, S]) -> N
     """
     with _checking(case) as check:
         sink = check.sink()
-        keys = _keys(make_items())
+        keys = _keys(make_items(check.plan))
         first = check.part_fns(sink, keys)
         second = check.part_fns(check.sink(), keys)
         assert first == second, "part_fn gave another number for the same key"
@@ -355,288 +462,501 @@ def check_part_fn_is_stable_and_spreads(case: PartitionedSinkCase[D, C, S]) -> N
         )
 
 
-def check_routing_is_the_same_in_every_process(
-    case: PartitionedSinkCase[D, C, S],
-) -> None:
-    """`part_fn` gives the same numbers in processes with different hash seeds.
-
-    Runs the example module's `sink.part_fn` in two processes, with
-    `PYTHONHASHSEED` 1 and 2: Python's `hash()` of a string differs between
-    them, so a `part_fn` built on it sends a key to different partitions in
-    different processes of one cluster.
-    """
-    with _checking(case) as check:
-        keys = _keys(make_items())
-        here = check.part_fns(check.sink(), keys)
-        example = case.adapter.example()
-        try:
-            for seed in ("1", "2"):
-                env = {**example.env, "PYTHONHASHSEED": seed}
-                out = run_python("-c", ROUTE_SCRIPT, case.example, *keys, env=env)
-                there = dict(zip(keys, json.loads(out), strict=True))
-                assert there == here, (
-                    f"part_fn differs in a process with PYTHONHASHSEED={seed}: "
-                    f"{there} there, {here} here"
-                )
-        finally:
-            case.adapter.close(example.downstream)
-
-
 def check_writes_in_order_within_the_batch_bound(
-    case: PartitionedSinkCase[D, C, S],
+    case: PartitionedSinkCase[C, S],
 ) -> None:
-    """Values are stored in order, fewer than `batch_size` wait, snapshot writes all."""
-    size = case.batch_size
-    with _checking(case) as check:
-        sink = check.sink()
-        name = check.parts(sink)[0]
-        part = check.build(sink, name, None)
-        values = [f"{name} value {i}" for i in range(4 * size + 4)]
-        written: list[str] = []
-        for chunk in _chunks(values, [1, size - 1, size + 1, 2, size, size]):
-            check.write(part, name, chunk)
-            written += chunk
-            stored = list(check.stored()[name])
-            assert stored == written[: len(stored)], (
-                f"partition {name!r} holds {stored}, not a prefix of {written}"
-            )
-            waiting = len(written) - len(stored)
-            assert waiting < size, (
-                f"{waiting} values still wait after write_batch returned; at most "
-                f"{size - 1} may (batch_size is {size})"
-            )
-        check.snapshot(part, name)
-        assert list(check.stored()[name]) == written, (
-            "snapshot() returned before every value was stored"
-        )
-        others = {other: v for other, v in check.stored().items() if other != name}
-        assert not any(others.values()), f"other partitions got values: {others}"
-        check.close(part, name)
-        check.ledger.assert_all_closed("close()")
+    """Values are stored in order, a batch per client call at most, never more.
+
+    Under every plan and with batch sizes 1 and 3, values (one empty, none in
+    an order of their own) are written in batches of every size around the
+    batch size. After each `write_batch` fewer than `batch_size` values
+    wait; no client call stores more than `batch_size` values, nor takes
+    more calls than its batches need; `snapshot()` writes all that waits; no
+    other partition is touched.
+    """
+
+    def run(plan: Plan) -> None:
+        for size in BATCH_SIZES:
+            with _checking(case, plan) as check:
+                options = Options(batch_size=size)
+                sink = check.sink(options)
+                name = check.parts(sink)[0]
+                part = check.build(sink, name, None, options)
+                values = _values(plan, name, 4 * size + 5)
+                written: list[str] = []
+                watch = _CallWatch(check, name)
+                check.ledger.observe(watch)
+                chunks = _chunks(values, [1, size - 1, size + 1, 2 * size + 1, 2])
+                for chunk in chunks:
+                    calls = watch.calls
+                    check.write(part, chunk)
+                    written += chunk
+                    stored = list(check.stored()[name])
+                    assert stored == written[: len(stored)], (
+                        f"partition {name!r} holds {stored}, not a prefix of {written}"
+                    )
+                    waiting = len(written) - len(stored)
+                    assert waiting < size, (
+                        f"{waiting} values still wait after write_batch returned; at "
+                        f"most {size - 1} may (batch_size is {size})"
+                    )
+                    _assert_calls(case, watch.calls - calls, len(chunk) + size, size)
+                check.snapshot(part)
+                check.ledger.observe(None)
+                assert list(check.stored()[name]) == written, (
+                    "snapshot() returned before every value was stored"
+                )
+                assert watch.largest <= size, (
+                    f"one client call stored {watch.largest} values: at most "
+                    f"batch_size ({size}) may go in one call"
+                )
+                others = {o: v for o, v in check.stored().items() if o != name}
+                assert not any(others.values()), (
+                    f"other partitions got values: {others}"
+                )
+                check.close(part)
+                check.ledger.assert_all_closed("close()")
+
+    planned(run)
 
 
-def check_each_write_is_one_client_call(case: PartitionedSinkCase[D, C, S]) -> None:
-    """A `write_batch` or `snapshot` makes at most `calls_per_write` client calls."""
-    size = case.batch_size
-    with _checking(case) as check:
-        sink = check.sink()
-        name = check.parts(sink)[0]
-        part = check.build(sink, name, None)
-        values = [f"{name} value {i}" for i in range(3 * size + 2)]
-        steps: list[tuple[str, Callable[[], object]]] = [
-            (
-                f"write_batch of {len(chunk)} values",
-                partial(check.write, part, name, chunk),
-            )
-            for chunk in _chunks(values, [size - 1, size + 1, 1, size, size + 1])
-            if chunk
-        ]
-        steps.append(("snapshot", lambda: check.snapshot(part, name)))
-        for what, step in steps:
-            before = check.ledger.calls
-            step()
-            made = check.ledger.calls - before
-            assert made <= case.calls_per_write, (
-                f"{what} made {made} client calls; one write is at most "
-                f"{case.calls_per_write} (values are written a batch per call)"
-            )
-        check.close(part, name)
+def _assert_calls(
+    case: PartitionedSinkCase[C, S], made: int, values: int, size: int
+) -> None:
+    most = math.ceil(values / size) * case.calls_per_write
+    assert made <= most, (
+        f"writing {values} values took {made} client calls, where batches of "
+        f"{size} need at most {most}: one call per value?"
+    )
 
 
-def check_resume_from_every_snapshot(case: PartitionedSinkCase[D, C, S]) -> None:
+def check_resume_from_every_snapshot(case: PartitionedSinkCase[C, S]) -> None:
     """A partition built from any snapshot undoes what was written after it.
 
-    The first partition writes batches and takes a snapshot after each; then
-    it is built again from every one of those snapshots, as after a crash:
-    right after `build_part` the partition must hold exactly the values
-    written before that snapshot (later ones undone), and after writing the
-    remaining batches every value once, in order. Built without resume state
-    it must start empty.
+    Under every plan, with `without_state` "append" and "fail": a partition
+    writes batches and takes a snapshot right away and after each batch; then
+    it is built again from every one of those snapshots, as after a crash.
+    Right after `build_part` it must hold exactly the values written before
+    that snapshot (later ones undone: the very first snapshot, often a
+    position 0, is a state, not the lack of one), and after writing the
+    remaining batches every value once, in order.
     """
-    size = case.batch_size
+
+    def run(plan: Plan) -> None:
+        # "truncate" deletes what a state taken for none would keep: the
+        # two others tell a position 0 from no state.
+        for mode in ("append", "fail"):
+            with _checking(case, plan) as check:
+                options = Options(batch_size=3, without_state=mode)
+                sink = check.sink(options)
+                name = check.parts(sink)[-1]
+                values = _values(plan, name, 12)
+                batches = _chunks(values, [1, 2, 3, 4, 2])
+                part = check.build(sink, name, None, options)
+                states = [(check.snapshot(part), 0)]
+                for done, batch in enumerate(batches, start=1):
+                    check.write(part, batch)
+                    states.append((check.snapshot(part), done))
+                check.close(part)
+                for state, done in states:
+                    part = check.build(sink, name, state, options)
+                    held = list(check.stored()[name])
+                    wanted = [value for batch in batches[:done] for value in batch]
+                    assert held == wanted, (
+                        f"built from the snapshot {state!r} taken after batch {done} "
+                        f"(without_state={mode!r}), partition {name!r} holds "
+                        f"{len(held)} values, not the {len(wanted)} written before "
+                        f"that snapshot: {held}"
+                    )
+                    for batch in batches[done:]:
+                        check.write(part, batch)
+                    check.snapshot(part)
+                    held = list(check.stored()[name])
+                    assert held == values, (
+                        f"resumed after batch {done}, partition {name!r} ends as {held}"
+                    )
+                    check.close(part)
+                check.ledger.assert_all_closed("the resumed partitions")
+
+    planned(run)
+
+
+def check_without_state(case: PartitionedSinkCase[C, S]) -> None:
+    """A partition built without resume state does what `without_state` says.
+
+    Over a partition that holds values: `"fail"` raises, naming the
+    partition, and leaves its client closed; `"append"` keeps them and writes
+    after them; `"truncate"` deletes them and says so in a WARNING naming the
+    partition. Over an empty partition every choice just writes, and nothing
+    is logged at WARNING.
+    """
     with _checking(case) as check:
         sink = check.sink()
         name = check.parts(sink)[0]
-        values = [f"{name} value {i}" for i in range(3 * size + 3)]
-        batches = _chunks(values, [1, 2, size, size + 1, size - 1, 2])
+        old = _values(check.plan, "old", 5)
+        new = _values(check.plan, "new", 3)
+        for mode in ("fail", "append", "truncate"):
+            options = Options(without_state=mode)
+            with capture_logs() as logs:
+                part = check.build(check.sink(options), name, None, options)
+                check.write(part, old)
+                check.snapshot(part)
+                check.close(part)
+            loud = [r for r in logs if r.levelno >= logging.WARNING]
+            assert not loud, (
+                f"without_state={mode!r} over an empty partition logged "
+                f"{loud[0].levelname}: {loud[0].getMessage()!r}"
+            )
+            with capture_logs() as logs:
+                if mode == "fail":
+                    error = error_of(
+                        partial(check.build, check.sink(options), name, None, options)
+                    )
+                    assert error is not None, (
+                        f"without_state='fail' built partition {name!r}, which holds "
+                        f"{len(old)} values"
+                    )
+                    assert name in str(error), f"the error names no partition: {error}"
+                    check.ledger.assert_all_closed("a build that failed")
+                    held = list(check.stored()[name])
+                    assert held == old, f"a failed build changed the partition: {held}"
+                else:
+                    part = check.build(check.sink(options), name, None, options)
+                    check.write(part, new)
+                    check.snapshot(part)
+                    check.close(part)
+                    held = list(check.stored()[name])
+                    wanted = old + new if mode == "append" else new
+                    assert held == wanted, (
+                        f"without_state={mode!r}: partition {name!r} holds {held}, "
+                        f"not {wanted}"
+                    )
+                    if mode == "truncate":
+                        assert_logged(
+                            logs,
+                            name,
+                            what="values deleted for want of resume state",
+                            level=logging.WARNING,
+                        )
+            truncate = check.build(check.sink(), name, None)
+            check.close(truncate)
+        check.ledger.assert_all_closed("the builds")
+
+
+def check_second_writer_is_seen(case: PartitionedSinkCase[C, S]) -> None:
+    """A second writer of one partition is refused, not interleaved.
+
+    Partition A writes and takes a snapshot; B is built from it (as a
+    resumed run, while A still runs elsewhere) and writes; then A writes
+    again: that write must fail, raising, and store nothing. With
+    `without_state="append"`, two fresh writers built together: the second
+    to write must fail the same way.
+    """
+    with _checking(case) as check:
+        options = Options(batch_size=2, without_state="append")
+        sink = check.sink(options)
+        name = check.parts(sink)[0]
+        first = check.build(sink, name, None, options)
+        check.write(first, ["a0", "a1"])
+        state = check.snapshot(first)
+        second = check.build(sink, name, state, options)
+        check.write(second, ["b0", "b1"])
+        check.snapshot(second)
+        error = error_of(partial(_write_and_snapshot, check, first, ["a2", "a3"]))
+        assert error is not None, (
+            f"partition {name!r} took writes from two writers: the first one's "
+            "position is stale, its values must be refused"
+        )
+        held = list(check.stored()[name])
+        assert held == ["a0", "a1", "b0", "b1"], f"partition {name!r} holds {held}"
+        for part in (first, second):
+            check.close(part)
+        other = check.parts(sink)[-1]
+        one = check.build(sink, other, None, options)
+        two = check.build(sink, other, None, options)
+        check.write(two, ["t0", "t1"])
+        check.snapshot(two)
+        error = error_of(partial(_write_and_snapshot, check, one, ["o0", "o1"]))
+        assert error is not None, (
+            f"two writers built together both wrote partition {other!r}"
+        )
+        assert list(check.stored()[other]) == ["t0", "t1"]
+        for part in (one, two):
+            check.close(part)
+        check.ledger.assert_all_closed("the writers")
+
+
+def _write_and_snapshot(check: _Check[C, S], part: _Part[S], values: list[str]) -> None:
+    check.write(part, values)
+    check.snapshot(part)
+
+
+def check_batch_is_all_or_nothing(case: PartitionedSinkCase[C, S]) -> None:
+    """A write the downstream refuses stores none of its values, and raises.
+
+    Writes values with one the downstream refuses among them
+    (`SinkAdapter.refused`), in one client call: the write must raise, with
+    the downstream's error as its cause, and the partition must hold what it
+    held before.
+    """
+    refused = case.adapter.refused()
+    if refused is None:
+        return
+    with _checking(case) as check:
+        options = Options(batch_size=10)
+        sink = check.sink(options)
+        name = check.parts(sink)[0]
+        part = check.build(sink, name, None, options)
+        check.write(part, ["before 0", "before 1"])
+        check.snapshot(part)
+        check.write(part, ["ok 0", "ok 1", refused, "ok 2"])
+        error = error_of(partial(check.snapshot, part))
+        assert error is not None, "a refused value was written without an error"
+        assert error.__cause__ is not None, (
+            f"the refused write raised without its cause: {error!r}"
+        )
+        held = list(check.stored()[name])
+        assert held == ["before 0", "before 1"], (
+            f"a refused write stored part of its values: {held}"
+        )
+        check.close(part)
+
+
+def _scenario(check: _Check[C, S]) -> None:
+    """Everything a sink does by hand, to fail each of its client calls in turn."""
+    options = Options(batch_size=3, without_state="append")
+    sink = check.sink(options)
+    names = check.parts(sink)
+    part = check.build(sink, names[0], None, options)
+    try:
+        for chunk in [["v0"], ["v1", "v2", "v3"], ["v4"]]:
+            check.write(part, chunk)
+        state = check.snapshot(part)
+        check.write(part, ["v5"])
+    finally:
+        check.close(part)
+    again = check.build(sink, names[0], state, options)
+    try:
+        check.write(again, ["w0", "w1", "w2", "w3"])
+        check.snapshot(again)
+    finally:
+        check.close(again)
+    fresh = check.build(sink, names[-1], None, options)
+    check.write(fresh, ["x0"])
+    check.close(fresh)
+
+
+def check_errors_surface(case: PartitionedSinkCase[C, S]) -> int:
+    """A failing client call fails the call that made it, with its cause; nothing leaks.
+
+    Runs a whole life (list, build, writes of 1 to 4 values, snapshot,
+    resume, close) once per client call, `connect` included, making that
+    call fail, in turn, with a plain error, a lost connection and a timeout.
+    Each failure must surface from the very call of the sink that made it:
+    raised, not swallowed (not in a write of one value, not in the write a
+    snapshot makes); with the client's error as its explicit cause; naming
+    the step and the partition; and not also logged at ERROR. A failure
+    inside `close()` is not raised, but logged at WARNING or above naming
+    the partition. Afterwards every client is closed, whichever call failed
+    (a build that fails after connecting included). A failure planned inside
+    the downstream (`Plan.fail_at`) must surface the same way.
+
+    Returns:
+        The number of client calls failed.
+    """
+    with _checking(case) as check:
+        _scenario(check)
+        total = check.ledger.calls
+    with accounted("every failing call"):
+        for number in range(total):
+            kind = INJECTED_KINDS[number % len(INJECTED_KINDS)]
+            with _checking(case) as check, capture_logs() as logs:
+                check.ledger.fail_call(after=number, error=partial(kind, "injected"))
+                error = error_of(partial(_scenario, check))
+                assert check.ledger.injected, f"client call {number} never came"
+                origin = check.ledger.injected[0]
+                if error is None:
+                    # Only close() may keep a failure to itself, and must log it.
+                    assert check.kept, f"client call {number} failed, unseen"
+                    check.assert_kept_logged(logs)
+                else:
+                    check.assert_surfaced(error, origin, f"client call {number}")
+                check.ledger.assert_all_closed(f"client call {number} failed")
+        for at in (1, 4) if case.adapter.misbehaves else ():
+            with _checking(case, replace(plan_for(0), fail_at=at)) as check:
+                error = error_of(partial(_scenario, check))
+                fault = planned_fault(error, f"the downstream's call {at}")
+                check.assert_surfaced(error, fault, f"downstream call {at}")
+                check.ledger.assert_all_closed(f"downstream call {at} failed")
+    return total
+
+
+def check_idle_is_quiet(case: PartitionedSinkCase[C, S]) -> None:
+    """With nothing to write, a partition calls no client and keeps quiet.
+
+    `SAMPLES` snapshots with nothing waiting and as many empty `write_batch`
+    calls (the runtime makes both at every epoch of an idle dataflow): no
+    client call, and nothing logged at WARNING or above.
+    """
+    with _checking(case) as check, capture_logs() as logs:
+        sink = check.sink()
+        name = check.parts(sink)[0]
         part = check.build(sink, name, None)
-        states: list[tuple[S | None, int]] = [(None, 0)]
-        for done, batch in enumerate(batches, start=1):
-            check.write(part, name, batch)
-            states.append((check.snapshot(part, name), done))
-        check.close(part, name)
-        for state, done in states:
-            part = check.build(sink, name, state)
-            held = list(check.stored()[name])
-            wanted = [value for batch in batches[:done] for value in batch]
-            assert held == wanted, (
-                f"built from the snapshot taken after batch {done}, partition "
-                f"{name!r} holds {len(held)} values, not the {len(wanted)} "
-                f"written before that snapshot: {held}"
-            )
-            for batch in batches[done:]:
-                check.write(part, name, batch)
-            check.snapshot(part, name)
-            held = list(check.stored()[name])
-            assert held == values, (
-                f"resumed after batch {done}, partition {name!r} ends as {held}"
-            )
-            check.close(part, name)
-        check.ledger.assert_all_closed("the resumed partitions")
+        check.write(part, ["v0", "v1", "v2", "v3"])
+        check.snapshot(part)
+        logs.clear()
+        calls = check.ledger.calls
+        for _ in range(SAMPLES):
+            check.write(part, [])
+            check.snapshot(part)
+        made = check.ledger.calls - calls
+        assert made == 0, (
+            f"an idle partition made {made} client calls in {SAMPLES} epochs with "
+            "nothing to write"
+        )
+        assert_quiet(logs, what=f"partition {name!r}", calls=SAMPLES)
+        check.close(part)
 
 
 def check_close_writes_what_waits_and_is_idempotent(
-    case: PartitionedSinkCase[D, C, S],
+    case: PartitionedSinkCase[C, S],
 ) -> None:
     """`close()` writes the values still waiting; a second `close()` does nothing."""
     with _checking(case) as check:
         sink = check.sink()
         name = check.parts(sink)[0]
         part = check.build(sink, name, None)
-        values = [f"{name} value {i}" for i in range(max(case.batch_size - 1, 1))]
-        check.write(part, name, values)
-        check.close(part, name)
+        values = _values(check.plan, name, Options().batch_size - 1)
+        check.write(part, values)
+        check.close(part)
         assert list(check.stored()[name]) == values, "close() left values unwritten"
-        check.close(part, name)
+        check.close(part)
         check.ledger.assert_all_closed("close() twice")
 
 
-def check_close_never_raises(case: PartitionedSinkCase[D, C, S]) -> None:
+def check_close_never_raises(case: PartitionedSinkCase[C, S]) -> None:
     """A failing write or client close in `close()` is logged, never raised.
 
     Bytewax also calls `close()` while a failed dataflow unwinds, and an
     exception there aborts the whole process (a panic during a panic), so
-    the worker's real error is never reported.
+    the worker's real error is never reported. The log record is at WARNING
+    or above and names the partition.
     """
     with _checking(case) as check, capture_logs() as records:
         sink = check.sink()
         name = check.parts(sink)[0]
         part = check.build(sink, name, None)
-        values = [f"{name} value {i}" for i in range(max(case.batch_size - 1, 1))]
-        check.write(part, name, values)
+        check.write(part, _values(check.plan, name, Options().batch_size - 1))
         check.ledger.fail_call()
         check.ledger.fail_close()
-        error = error_of(lambda: check.close(part, name))
-        assert error is None, f"close() raised {error!r}:\n{describe_chain(error)}"
+        check.close(part)
         assert check.ledger.open_now == 0, "close() left its client open"
-        assert_logged(records, name, what=f"a failed close of partition {name!r}")
+        assert_logged(
+            records,
+            name,
+            what=f"a failed close of partition {name!r}",
+            level=logging.WARNING,
+        )
+        check.assert_kept_logged(records)
 
 
-def check_write_time_budget(case: PartitionedSinkCase[D, C, S]) -> None:
-    """Many small writes and snapshots, each timed against the budget."""
+def check_client_timeout(case: PartitionedSinkCase[C, S]) -> None:
+    """The client timeout reaches the client, in full, and ends a stalled call.
+
+    Every `connect` gets the `client_timeout` the sink was built with (as
+    a `timedelta`, or in seconds: `.seconds` truncates it). A downstream call
+    that never answers (`Plan.stall_at`) must fail the sink's call once the
+    timeout is up, with a `TimeoutError` among its causes, and leave no
+    client open.
+    """
     with _checking(case) as check:
-        sink = check.sink()
+        _scenario(check)
+        check.ledger.assert_timeout_passed(CLIENT_TIMEOUT, "every connect")
+    options = Options(client_timeout=STALL_TIMEOUT, batch_size=1)
+    if not case.adapter.misbehaves:
+        return
+    with _checking(case, replace(plan_for(0), stall_at=3)) as check:
+        sink = check.sink(options)
+
+        def stall() -> None:
+            part = check.build(sink, check.parts(sink)[0], None, options)
+            try:
+                for index in range(3):
+                    check.write(part, [f"v{index}"])
+            finally:
+                check.close(part)
+
+        error = error_of(stall)
+        assert error is not None, "a stalled downstream call went unnoticed"
+        assert caused_by(error, TIMEOUTS), (
+            f"a stalled downstream call ended with {error!r}, not with a "
+            "TimeoutError among its causes"
+        )
+        check.ledger.assert_all_closed("a stalled call")
+
+
+def check_memory_is_flat(case: PartitionedSinkCase[C, S]) -> int:
+    """Writing many values keeps no memory per value.
+
+    See `common.assert_memory_flat`.
+
+    Returns:
+        The bytes that stayed allocated.
+    """
+    with _checking(case) as check:
+        options = Options(batch_size=100)
+        sink = check.sink(options)
         name = check.parts(sink)[0]
-        part = check.build(sink, name, None)
-        for round_ in range(20):
-            full = [f"{name} full {round_} #{i}" for i in range(case.batch_size)]
-            check.write(part, name, full)
-            check.write(part, name, [f"{name} one {round_}"])
-            check.snapshot(part, name)
-        check.close(part, name)
+        part = check.build(sink, name, None, options)
+        counter = iter(range(10**9))
+
+        def write_half() -> None:
+            with in_call():
+                for _ in range(MEMORY_ITEMS // 100):
+                    part.inner.write_batch([f"v{next(counter)}" for _ in range(100)])
+                part.inner.snapshot()
+
+        def half() -> None:
+            check.caller.call("writing", write_half)
+
+        grown = assert_memory_flat(half, half, what=f"partition {name!r}")
+        check.close(part)
+    return grown
 
 
-def check_logs_and_errors_name_the_partition(
-    case: PartitionedSinkCase[D, C, S],
-) -> None:
-    """Building is logged, and a failed write raises and logs, naming the partition."""
+def check_logs_name_the_partition(case: PartitionedSinkCase[C, S]) -> None:
+    """Building a partition is logged, naming the step and the partition."""
     with _checking(case) as check, capture_logs() as records:
         sink = check.sink()
         name = check.parts(sink)[0]
         part = check.build(sink, name, None)
         assert_logged(records, STEP_ID, name, what=f"building partition {name!r}")
-        check.ledger.fail_call()
-        values = [f"{name} value {i}" for i in range(case.batch_size)]
-
-        def write_and_snapshot() -> None:
-            check.write(part, name, values)
-            check.snapshot(part, name)
-
-        error = error_of(write_and_snapshot)
-        assert error is not None, (
-            "a client call failed and the sink raised nothing: the values are lost"
-        )
-        assert caused_by(error, InjectedClientError), describe_chain(error)
-        assert name in describe_chain(error), (
-            f"the error does not name partition {name!r}:\n{describe_chain(error)}"
-        )
-        assert_logged(records, name, what="the failed write")
-        check.close(part, name)
-
-
-def check_blocking_client_fails_by_name(case: PartitionedSinkCase[D, C, S]) -> None:
-    """A client that blocks makes the check fail, naming the call, not hang."""
-    # A short deadline keeps the check quick; 1 s is still far above what a
-    # call that does not block takes, even on a loaded machine.
-    budget = SinkBudget(deadline=timedelta(seconds=1))
-    with _checking(case, budget) as check:
-        sink = check.sink()
-        name = check.parts(sink)[0]
-        part = check.build(sink, name, None)
-        release = check.ledger.block_calls()
-        values = [f"{name} value {i}" for i in range(case.batch_size)]
-
-        def write_and_snapshot() -> None:
-            check.write(part, name, values)
-            check.snapshot(part, name)
-
-        try:
-            error = error_of(write_and_snapshot)
-        finally:
-            release.set()
-        assert isinstance(error, AssertionError), f"a blocked write gave {error!r}"
-        assert "did not return within" in str(error), str(error)
-        assert name in str(error), str(error)
+        check.close(part)
 
 
 # --- In dataflows -----------------------------------------------------------
 
 
-def check_run_main(case: PartitionedSinkCase[D, C, S]) -> None:
+def check_run_main(case: PartitionedSinkCase[C, S]) -> None:
     """One worker writes every item once, routed and in order per key."""
     check_cluster_main(case, workers=1)
 
 
-def check_cluster_main(case: PartitionedSinkCase[D, C, S], workers: int = 3) -> None:
+def check_cluster_main(case: PartitionedSinkCase[C, S], workers: int = 3) -> None:
     """`workers` worker threads write every item once, routed and in order per key."""
-    with _checking(case) as check:
-        items = make_items()
+    with _checking(case, plan_for(1)) as check:
+        items = make_items(check.plan)
         sink = check.sink()
-        run_write_flow(KitInput(items), check.timed(sink), workers=workers)
+        run_write_flow(
+            KitInput(items), check.timed_sink(sink), case.budget, workers=workers
+        )
         routes = check.routes(sink, _keys(items))
         assert_written_once(check.stored(), items, routes, what=f"{workers} workers")
         check.ledger.assert_all_closed(f"a run on {workers} workers")
 
 
-def check_two_process_cluster(case: PartitionedSinkCase[D, C, S]) -> None:
-    """The example under `bytewax.testing -p 2`: every item once, routed, in order.
-
-    The two processes route keys with their own `part_fn` and write to one
-    downstream; the result must match the routing computed here.
-    """
-    with _checking(case) as check:
-        example = case.adapter.example()
-        try:
-            run_python(
-                "-m",
-                "bytewax.testing",
-                f"{case.example}:flow",
-                "-p",
-                "2",
-                "-w",
-                "1",
-                env=example.env,
-            )
-            items = {"example": list(example.items)}
-            routes = check.routes(check.sink(example.downstream), _keys(items))
-            stored = check.stored(example.downstream)
-            assert_written_once(stored, items, routes, what="2 processes")
-        finally:
-            case.adapter.close(example.downstream)
-
-
 def check_recovery_after_fault(
-    case: PartitionedSinkCase[D, C, S], tmp_path: Path, fault: Fault = "crash"
+    case: PartitionedSinkCase[C, S], tmp_path: Path, fault: Fault = "crash"
 ) -> None:
     """A run that fails part-way, resumed, stores what a run without faults does.
 
@@ -645,14 +965,16 @@ def check_recovery_after_fault(
     wrote after the last snapshot of the first run must be undone: every
     value ends up stored once.
     """
-    with _checking(case) as check:
-        items = make_items()
+    with _checking(case, plan_for(2)) as check:
+        items = make_items(check.plan)
         reference = check.reference(items)
         store = recovery_store(tmp_path / "recovery", RECOVERY_STORE_PARTITIONS)
         source = KitInput(items)
         sink = check.sink()
-        run_with_fault(source, check.timed(sink), fault, check.ledger, store)
-        run_write_flow(source, check.timed(sink), recovery=store)
+        run_with_fault(
+            source, check.timed_sink(sink), fault, check.ledger, store, case.budget
+        )
+        run_write_flow(source, check.timed_sink(sink), case.budget, recovery=store)
         routes = check.routes(sink, _keys(items))
         stored = check.stored()
         assert_written_once(stored, items, routes, what=f"resumed after a {fault}")
@@ -660,7 +982,7 @@ def check_recovery_after_fault(
 
 
 def check_rescale(
-    case: PartitionedSinkCase[D, C, S],
+    case: PartitionedSinkCase[C, S],
     tmp_path: Path,
     workers: Sequence[int] = (1, 3, 2),
 ) -> None:
@@ -671,7 +993,7 @@ def check_rescale(
     between workers and resume from the previous run's last snapshot.
     """
     with _checking(case) as check:
-        items = make_items()
+        items = make_items(check.plan)
         reference = check.reference(items)
         store = recovery_store(tmp_path / "recovery", RECOVERY_STORE_PARTITIONS)
         longest = max(len(part) for part in items.values())
@@ -680,9 +1002,68 @@ def check_rescale(
         for run, count in enumerate(workers):
             budget = share if run < len(workers) - 1 else None
             source = KitInput(items, budget=budget)
-            run_write_flow(source, check.timed(sink), workers=count, recovery=store)
+            run_write_flow(
+                source,
+                check.timed_sink(sink),
+                case.budget,
+                workers=count,
+                recovery=store,
+            )
         routes = check.routes(sink, _keys(items))
         stored = check.stored()
         assert_written_once(stored, items, routes, what=f"runs on {list(workers)}")
         assert grouped(stored, items) == reference, "the store differs from one run"
         check.ledger.assert_all_closed("the last run")
+
+
+# --- The example, as processes ----------------------------------------------
+
+
+def probe_routing(example: str, keys: Sequence[str]) -> dict[str, object]:
+    """The example `sink`'s `list_parts()` and `part_fn` of `keys`, in this process."""
+    sink = cast(FixedPartitionedSink[str, Any], resolve(example, "sink"))
+    return {
+        "list_parts": list(sink.list_parts()),
+        "part_fn": [sink.part_fn(key) for key in keys],
+    }
+
+
+def check_example_cluster(case: PartitionedSinkCase[C, S], processes: int = 2) -> None:
+    """The example as a cluster of processes writes every item once, routed, in order.
+
+    `python -m bytewax.run <example>:flow -i K -a ...`, one worker per
+    process, on ports found free, each process with its own
+    `PYTHONHASHSEED`, all writing one downstream. Each process also reports
+    its `list_parts()` and `part_fn` of many keys: they must be what they
+    are here (`hash()` of a string differs between processes).
+    """
+    with _checking(case) as check:
+        example = case.adapter.example()
+        keys = sorted(
+            {f"{key}#{i}" for key in _keys(make_items(check.plan)) for i in range(4)}
+        )
+        try:
+            run = run_cluster(
+                case.root,
+                f"{case.example}:flow",
+                budget=case.budget,
+                processes=processes,
+                env=example.env,
+                probe=probe_code(probe_routing, case.example, keys),
+            )
+            here = check.sink(downstream=example.downstream)
+            wanted = {
+                "list_parts": check.parts(here),
+                "part_fn": [check.part_fns(here, [key])[key] for key in keys],
+            }
+            for index, there in enumerate(run.probes):
+                assert there == json.loads(json.dumps(wanted)), (
+                    f"process {index} (another PYTHONHASHSEED) routes otherwise: "
+                    "keep list_parts() and part_fn() independent of hash()"
+                )
+            items = {"example": list(example.items)}
+            routes = check.routes(here, _keys(items))
+            stored = check.stored(example.downstream)
+            assert_written_once(stored, items, routes, what=f"{processes} processes")
+        finally:
+            case.adapter.close(example.downstream)

@@ -11,11 +11,11 @@ export const DYNAMIC_SINK: SliceKind<SinkEntry> = {
   describe: () => 'dynamic sink',
   templates: 'sinks/templates/dynamic',
   files: SINK_FILES,
-  kit: ['common.py', 'sink_common.py', 'sink_dynamic.py'],
+  kit: ['common.py', 'sink_dynamic.py'],
   // The partition class is an implementation detail, as in Bytewax's own connectors.
   exports: (c) => [`${c.className}Sink`],
   readme: 'readme-section.md.ejs',
   docs: { page: 'sink-page.md.ejs' },
-  ci: { run: sinkExampleRun, settings: (entry) => [`${entry.name.toUpperCase()}_TEST_DIR`] },
+  ci: { run: sinkExampleRun, settings: (entry) => [`${entry.name.toUpperCase()}_URL`] },
   pipeline: '_sink-dynamic.py.ejs',
 };

@@ -11,10 +11,10 @@ export const PARTITIONED_SINK: SliceKind<SinkEntry> = {
   describe: () => 'partitioned sink',
   templates: 'sinks/templates/partitioned',
   files: SINK_FILES,
-  kit: ['common.py', 'sink_common.py', 'sink_partitioned.py'],
+  kit: ['common.py', 'sink_partitioned.py'],
   exports: (c) => [`${c.className}Sink`],
   readme: 'readme-section.md.ejs',
   docs: { page: 'sink-page.md.ejs' },
-  ci: { run: sinkExampleRun, settings: (entry) => [`${entry.name.toUpperCase()}_TEST_DIR`] },
+  ci: { run: sinkExampleRun, settings: (entry) => [`${entry.name.toUpperCase()}_URL`] },
   pipeline: '_sink-partitioned.py.ejs',
 };

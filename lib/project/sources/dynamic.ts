@@ -43,7 +43,7 @@ export const DYNAMIC_SOURCE: SliceKind<DynamicEntry> = {
   docs: { page: 'source-page.md.ejs', values: { upstream: 'example_backend', options: '', first: "shard='shard-0', offset=0, value='shard-0 #0'" } },
   ci: {
     run: (entry) => sourceExampleRun(entry.name, describe(entry)),
-    settings: (entry) => [`${entry.name.toUpperCase()}_SHARDS`],
+    settings: (entry) => [`${entry.name.toUpperCase()}_URL`],
   },
   pipeline: '_source-dynamic.py.ejs',
 };

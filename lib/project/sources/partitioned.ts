@@ -19,7 +19,7 @@ export const PARTITIONED_SOURCE: SliceKind<Extract<SourceEntry, { kind: 'partiti
   docs: { page: 'source-page.md.ejs', values: { upstream: 'example_log', options: ', stop_at_end=True', first: "partition='part-0', offset=0, value='part-0 #0'" } },
   ci: {
     run: (entry) => sourceExampleRun(entry.name, 'partitioned source'),
-    settings: (entry) => [`${entry.name.toUpperCase()}_PARTITIONS`],
+    settings: (entry) => [`${entry.name.toUpperCase()}_URL`],
   },
   pipeline: '_source-partitioned.py.ejs',
 };
