@@ -187,6 +187,16 @@ interface RedisServer {
 }
 
 /**
+ * On Linux, `setpriv --pdeathsig KILL` (util-linux) ends the server with this
+ * process, however this process ends: a signal that kills the test skips
+ * every hook, and a handler could not run while a synchronous child runs.
+ */
+const DIES_WITH_US =
+  process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0
+    ? ['setpriv', '--pdeathsig', 'KILL', '--']
+    : [];
+
+/**
  * Starts `redis-server` on a free port, with `dir` as its working folder and
  * nothing persisted; retried on another port if one is taken meanwhile.
  */
@@ -195,14 +205,15 @@ async function startRedis(dir: string): Promise<RedisServer> {
     const port = await freePort();
     const logFile = path.join(dir, `redis-${port}.log`);
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', logFile];
-    const child: ChildProcess = spawn('redis-server', [...args, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    const [command, ...prefix] = [...DIES_WITH_US, 'redis-server'];
+    const child: ChildProcess = spawn(command!, [...prefix, ...args, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
       stdio: 'ignore',
     });
     let failed: Error | undefined;
     child.once('error', (error) => (failed = error));
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const running = () => child.exitCode === null && child.signalCode === null && !failed;
-    // Never outlive this process, whatever ends it.
+    // Never outlive this process, whatever ends it (see DIES_WITH_US).
     const killNow = () => child.kill('SIGKILL');
     process.once('exit', killNow);
     const stop = async () => {
