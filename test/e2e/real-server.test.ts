@@ -333,8 +333,11 @@ describe('e2e: a generated connector made real against a Redis server', function
     // They ran on Redis, and left nothing in it.
     const data = (...args: string[]) => JSON.parse(check(run(python, [path.join(PARTS, 'redis_data.py'), ...args], project)).output) as unknown;
     const stats = data('stats', url) as { keys: number; calls: Record<string, number> };
-    for (const command of ['xadd', 'xrange', 'xinfo|stream', 'scan', 'hset', 'hgetall']) {
-      assert.ok((stats.calls[command] ?? 0) > 0, `no ${command} reached Redis: ${JSON.stringify(stats.calls)}`);
+    // Redis 7 counts `XINFO STREAM` as `xinfo|stream`, Redis 6 as `xinfo`.
+    const calls = (command: string) =>
+      Object.entries(stats.calls).reduce((sum, [name, count]) => (name === command || name.startsWith(`${command}|`) ? sum + count : sum), 0);
+    for (const command of ['xadd', 'xrange', 'xinfo', 'scan', 'hset', 'hgetall']) {
+      assert.ok(calls(command) > 0, `no ${command} reached Redis: ${JSON.stringify(stats.calls)}`);
     }
     assert.equal(stats.keys, 0, 'the adapters left keys behind');
 
