@@ -65,8 +65,14 @@ describe('update and merges: what a review broke', function () {
 
   it('files of the user in a 0.1.0 first commit are never taken for generated: kept, never deleted', () => {
     const dir = rootCommitWith(work, 'notes', { 'NOTES.md': 'Design notes\n', '.python-version': '3.11\n', 'src/bytewax_legacy/util.py': 'def util():\n    return 1\n' });
+    // A dry run names pyproject.toml, but no environment to sync: nothing changed.
+    const dry = cli(['update', '--dry-run'], dir);
+    assert.match(dry.output, /^ {2}update +pyproject\.toml$/m);
+    assert.doesNotMatch(dry.output, /uv sync/);
     const ran = cli(['update'], dir);
     assert.equal(ran.status, 0, ran.output);
+    assert.match(ran.output, /^ {2}update +pyproject\.toml$/m);
+    assert.match(ran.output, /^pyproject\.toml changed: bring the environment up to date with `uv sync`/m);
     // Only what 0.1.0 generated and this version no longer does goes (the sinks' kit module).
     for (const line of ran.output.split('\n').filter((l) => /^ {2}delete /.test(l))) assert.match(line, /^ {2}delete +tests\/contract\/sink_common\.py$/);
     assert.equal(fs.readFileSync(path.join(dir, 'NOTES.md'), 'utf8'), 'Design notes\n');

@@ -105,6 +105,10 @@ export default class UpdateGenerator extends ProjectGenerator<UpdateAnswers> {
           ? `The project is up to date with ${report.to}: nothing to change.`
           : `Updated the project from ${report.from ?? 'an unknown version'} to ${report.to}:`;
       this.log([heading, ...(this.dryRun || files.length > 0 ? lines : []), ...this.baseNotes.map((note) => `Note: ${note}`)].join('\n'));
+      // The installed environment follows pyproject.toml only when it is synced again.
+      if (!this.dryRun && files.some((file) => file.path === 'pyproject.toml' && file.action !== 'mode')) {
+        this.log('pyproject.toml changed: bring the environment up to date with `uv sync` (or `pip install -e . --group dev` in its venv), review with `git diff`, then commit.');
+      }
       if (report.conflicts.length > 0) {
         this.log(
           this.dryRun
