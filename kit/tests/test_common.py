@@ -1,6 +1,7 @@
 """The kit's own machinery, checked without a connector."""
 
 import asyncio
+import logging
 import os
 import tempfile
 import threading
@@ -13,12 +14,16 @@ import pytest
 from bytewax_connector_kit.common import (
     SAMPLES,
     Budget,
+    Caller,
     CallStats,
     ClientLedger,
+    IdleCpu,
     InjectedClientError,
     Resources,
     assert_memory_flat,
+    assert_quiet,
     assert_raised_from,
+    capture_logs,
     caused_by,
     in_call,
     lower_quartile,
@@ -94,6 +99,14 @@ def test_repeated_values_repeat() -> None:
     assert values[0] != values[2]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_plans_store_empty_and_falsy_values(seed: int) -> None:
+    values = plan_for(seed).values("p", 10, "x")
+    assert "" in values
+    assert "0" in values or plan_for(seed).repeats
+    assert values.count("") <= 4
+
+
 # --- Speed verdicts ---------------------------------------------------------
 
 
@@ -123,6 +136,72 @@ def test_client_time_and_allowed_waits_are_not_the_connectors_own() -> None:
     stats.assert_within(Budget(), what="writing", client=False)
     with pytest.raises(AssertionError, match="client calls"):
         stats.assert_within(Budget(), what="next_batch()", client=True)
+
+
+def test_idle_cpu_judges_most_samples_not_one() -> None:
+    calm = IdleCpu()
+    for index in range(SAMPLES):
+        calm.add("idle", 0.01 if index < SAMPLES // 4 else 0.0002, 0.01)
+    calm.add("idle", 0.001, 0.0005)  # too short to say anything
+    calm.assert_idle("a waiting connector")
+    busy = IdleCpu()
+    for _ in range(SAMPLES):
+        busy.add("idle", 0.009, 0.01)
+    with pytest.raises(AssertionError, match="busy-wait"):
+        busy.assert_idle("a spinning connector")
+    few = IdleCpu()
+    for _ in range(SAMPLES - 1):
+        few.add("idle", 0.01, 0.01)
+    few.assert_idle("too few samples for a verdict")
+
+
+def test_idle_cpu_measures_a_wait_as_idle() -> None:
+    cpu = IdleCpu()
+    for _ in range(SAMPLES):
+        with cpu.measure("sleeping"):
+            time.sleep(0.004)
+    assert len(cpu.samples["sleeping"]) == SAMPLES
+    cpu.assert_idle("time.sleep")
+
+
+# --- Deadlines ----------------------------------------------------------------
+
+
+def test_a_stuck_call_keeps_its_clients_open_until_it_returns() -> None:
+    held = threading.Event()
+    caller = Caller(timedelta(milliseconds=50))
+    with pytest.raises(AssertionError, match="did not return within"):
+        caller.call("a write", held.wait)
+    assert caller.stuck
+    assert caller.close() is False, "the call still runs: its clients stay open"
+    held.set()
+    lock = threading.Event()
+    waiter = Caller(timedelta(seconds=1))
+    with pytest.raises(AssertionError, match="did not return within"):
+        waiter.call("a write on a held lock", lambda: lock.wait(30))
+    lock.set()  # the check lets go of the lock: the call returns
+    assert waiter.close() is True
+
+
+# --- Logs -------------------------------------------------------------------
+
+
+def test_routine_calls_log_neither_warnings_nor_a_record_each() -> None:
+    logger = logging.getLogger("kit-test")
+    with capture_logs() as records:
+        logger.info("connected")
+        for _ in range(8):
+            logger.debug("wrote a batch")
+    assert_quiet(records, what="a sink", calls=8, doing="writing healthy batches")
+    with capture_logs() as records:
+        logger.warning("wrote a batch")
+    with pytest.raises(AssertionError, match="while writing healthy batches"):
+        assert_quiet(records, what="a sink", calls=8, doing="writing healthy batches")
+    with capture_logs() as records:
+        for _ in range(8):
+            logger.info("wrote a batch")
+    with pytest.raises(AssertionError, match="at DEBUG"):
+        assert_quiet(records, what="a sink", calls=8, doing="writing healthy batches")
 
 
 # --- The ledger -------------------------------------------------------------
@@ -169,6 +248,32 @@ def test_the_ledger_fails_async_calls_when_awaited() -> None:
 
 async def _open_async() -> AsyncClient:
     return AsyncClient()
+
+
+def test_the_ledger_counts_an_aclose_only_once_it_ran_to_its_end() -> None:
+    ledger = ClientLedger()
+    loop = asyncio.new_event_loop()
+    try:
+        client = loop.run_until_complete(ledger.wrap(_open_async)())
+        closing = loop.create_task(client.aclose())
+        loop.run_until_complete(asyncio.sleep(0))
+        assert not closing.done(), "a goodbye takes more than one turn of the loop"
+        assert ledger.open_now == 1
+        loop.run_until_complete(closing)
+    finally:
+        loop.close()
+    ledger.assert_all_closed("an aclose awaited to its end")
+    abandoned = ClientLedger()
+    loop = asyncio.new_event_loop()
+    try:
+        client = loop.run_until_complete(abandoned.wrap(_open_async)())
+        closing = loop.create_task(client.aclose())
+        loop.run_until_complete(asyncio.sleep(0))
+        closing.cancel()
+        loop.run_until_complete(asyncio.gather(closing, return_exceptions=True))
+    finally:
+        loop.close()
+    assert abandoned.open_now == 1, "a cancelled aclose is not a close"
 
 
 def test_the_ledger_sees_timeouts_cut_by_seconds() -> None:

@@ -43,6 +43,15 @@ const SETUP_FAILED = '        except Exception as error:\n            client.clo
 const LEDGER_PENDING = '        self._pending: list[str] = []\n        self._closed = False';
 const FENCE = '            if end != position:\n                msg = f"partition {partition!r} ends at {end}, not at {position}"\n                raise ValueError(msg)\n';
 const TRANSACTION = '        db.execute("BEGIN IMMEDIATE")\n        try:\n            end = self._end(db, partition)';
+const BUSY_WAIT = '        timeout=wait.total_seconds(),';
+const BUSY_SOURCE = '    wait = BUSY_TIMEOUT if timeout is None else timeout';
+const LOG_INSERT = [
+  '            db.executemany(',
+  '                "INSERT INTO log (part, position, value) VALUES (?, ?, ?)",',
+  '                [(partition, position + i, value) for i, value in enumerate(values)],',
+  '            )',
+].join('\n');
+const PENDING_DONE = '            del self._pending[: len(values)]';
 
 const LEDGER: SinkMutant[] = [
   // Class 1: a falsy resume state taken for none.
@@ -88,7 +97,7 @@ const LEDGER: SinkMutant[] = [
     class: 'resources',
     slice: 'ledger',
     file: 'demo',
-    edits: [['        self._log.answer(self._timeout)\n        self._db = _open(self._log.path)', '        self._log.answer(self._timeout)\n        self._check = _open(self._log.path)\n        self._db = _open(self._log.path)']],
+    edits: [['        self._log.answer(self._timeout)\n        self._db = _open(self._log.path, self._timeout)', '        self._log.answer(self._timeout)\n        self._check = _open(self._log.path)\n        self._db = _open(self._log.path, self._timeout)']],
   },
   // Class 4: noise.
   { name: 'partitioned: an empty flush still calls the client', class: 'noise', slice: 'ledger', file: 'module', edits: [[SNAPSHOT, `        if not self._pending:\n            self._position = self._client.append(self._partition, self._position, [])\n${SNAPSHOT}`]] },
@@ -128,6 +137,40 @@ const LEDGER: SinkMutant[] = [
   { name: 'partitioned: deleting values without resume state logged at INFO only', class: 'sinks', slice: 'ledger', file: 'module', edits: [[TRUNCATE_WARNING, '            logger.info(\n                "%s: no resume state: deleting the %d values it holds",']] },
   { name: 'partitioned: without_state="fail" appends instead', class: 'sinks', slice: 'ledger', file: 'module', edits: [[HELD, '        if held == 0 or self._without_state != "truncate":']] },
   { name: 'partitioned: without_state="append" deletes instead', class: 'sinks', slice: 'ledger', file: 'module', edits: [[HELD, '        if held == 0 or self._without_state == "fail":']] },
+  // Kit 3.1: the classes of the held-out v3 survivors (marked held-out) and
+  // variants of each. Timeouts of the backend itself, in the demo client.
+  { name: 'partitioned demo: busy timeout in ms given to sqlite3, which takes seconds (held-out)', class: 'units', slice: 'ledger', file: 'demo', edits: [[BUSY_WAIT, '        timeout=wait.total_seconds() * 1000,']] },
+  { name: 'partitioned demo: busy timeout fixed at 60 s, the client timeout ignored', class: 'units', slice: 'ledger', file: 'demo', edits: [[BUSY_SOURCE, '    wait = timedelta(seconds=60)']] },
+  // All or nothing beyond a chunk.
+  {
+    name: 'partitioned demo: an append committed every 100 rows (held-out)',
+    class: 'sinks',
+    slice: 'ledger',
+    file: 'demo',
+    edits: [[
+      LOG_INSERT,
+      [
+        '            rows = [(partition, position + i, value) for i, value in enumerate(values)]',
+        '            for start in range(0, len(rows), 100):',
+        '                db.executemany(',
+        '                    "INSERT INTO log (part, position, value) VALUES (?, ?, ?)",',
+        '                    rows[start : start + 100],',
+        '                )',
+        '                db.execute("COMMIT")',
+        '                db.execute("BEGIN IMMEDIATE")',
+      ].join('\n'),
+    ]],
+  },
+  // The backend's own failures inside the client.
+  {
+    name: 'partitioned demo: a locked log taken as written (append returns past the values)',
+    class: 'errors',
+    slice: 'ledger',
+    file: 'demo',
+    edits: [[TRANSACTION, '        try:\n            db.execute("BEGIN IMMEDIATE")\n        except sqlite3.OperationalError:\n            return position + len(values)\n        try:\n            end = self._end(db, partition)']],
+  },
+  // Log noise while writing.
+  { name: 'partitioned: INFO logged for every batch written', class: 'noise', slice: 'ledger', file: 'module', edits: [[PENDING_DONE, `${PENDING_DONE}\n            logger.info("%s: wrote %d values", self._where, len(values))`]] },
   // The contract's basics.
   { name: 'partitioned: part_fn sends every key to one partition', class: 'contract', slice: 'ledger', file: 'module', edits: [[PART_FN, 'return 0']] },
   { name: 'partitioned: values written to another partition than built for', class: 'contract', slice: 'ledger', file: 'module', edits: [['            for_part,\n            position,\n            batch_size=self._batch_size,', '            sorted(self.list_parts())[0],\n            position,\n            batch_size=self._batch_size,']] },
@@ -149,6 +192,8 @@ const UPSERT_ERROR = '            except Exception as error:\n                ms
 const DYNAMIC_CLOSE = '        self._closed = True\n        try:\n            self._client.close()\n        except Exception:\n            logger.exception("%s: closing the client failed", self._where)';
 const UPSERT_SQL = 'ON CONFLICT (key) DO UPDATE SET value = excluded.value';
 const D_SETUP_FAILED = SETUP_FAILED;
+const UPSERT_END = '        except BaseException:\n            self._db.execute("ROLLBACK")\n            raise\n        self._db.execute("COMMIT")';
+const UPSERT_BEGIN = '        self._table.answer(self._timeout)\n        self._db.execute("BEGIN IMMEDIATE")';
 
 const RESULTS: SinkMutant[] = [
   // Class 2.
@@ -196,21 +241,21 @@ const RESULTS: SinkMutant[] = [
     class: 'upstream',
     slice: 'results',
     file: 'demo',
-    edits: [['            self._db.executemany(_UPSERT, _checked(rows))', '            for key, value in _checked(rows):\n                self._db.execute(\n                    f"INSERT INTO rows (key, value) VALUES (\'{key}\', \'{value}\') "\n                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"\n                )']],
+    edits: [['            self._db.executemany(_UPSERT, rows)', '            for key, value in rows:\n                self._db.execute(\n                    f"INSERT INTO rows (key, value) VALUES (\'{key}\', \'{value}\') "\n                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"\n                )']],
   },
   {
     name: 'dynamic demo: replace by deleting keys LIKE the new one',
     class: 'upstream',
     slice: 'results',
     file: 'demo',
-    edits: [['            self._db.executemany(_UPSERT, _checked(rows))', '            for key, value in _checked(rows):\n                self._db.execute("DELETE FROM rows WHERE key LIKE ?", (key + "%",))\n                self._db.execute("INSERT INTO rows (key, value) VALUES (?, ?)", (key, value))']],
+    edits: [['            self._db.executemany(_UPSERT, rows)', '            for key, value in rows:\n                self._db.execute("DELETE FROM rows WHERE key LIKE ?", (key + "%",))\n                self._db.execute("INSERT INTO rows (key, value) VALUES (?, ?)", (key, value))']],
   },
   // Class 9.
   { name: 'dynamic: the first value of a key in a batch wins', class: 'sinks', slice: 'results', file: 'module', edits: [[ROWS, '        rows = list(dict(reversed(items)).items())']] },
   { name: 'dynamic demo: the largest value of a key wins', class: 'sinks', slice: 'results', file: 'demo', edits: [[UPSERT_SQL, 'ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)']] },
   { name: 'dynamic demo: upsert keeps the first value', class: 'sinks', slice: 'results', file: 'demo', edits: [['DO UPDATE SET value = excluded.value', 'DO NOTHING']] },
   { name: 'dynamic: empty values skipped', class: 'sinks', slice: 'results', file: 'module', edits: [[ROWS, '        rows = [(key, value) for key, value in dict(items).items() if value]']] },
-  { name: 'dynamic demo: an upsert is not one transaction', class: 'sinks', slice: 'results', file: 'demo', edits: [['        self._db.execute("BEGIN IMMEDIATE")\n        try:\n            self._db.executemany(_UPSERT, _checked(rows))\n        except BaseException:\n            self._db.execute("ROLLBACK")\n            raise\n        self._db.execute("COMMIT")', '        self._db.executemany(_UPSERT, _checked(rows))']] },
+  { name: 'dynamic demo: an upsert is not one transaction', class: 'sinks', slice: 'results', file: 'demo', edits: [['        self._db.execute("BEGIN IMMEDIATE")\n        try:\n            self._db.executemany(_UPSERT, rows)\n        except BaseException:\n            self._db.execute("ROLLBACK")\n            raise\n        self._db.execute("COMMIT")', '        self._db.executemany(_UPSERT, rows)']] },
   {
     name: 'dynamic: writes left to a background thread',
     class: 'sinks',
@@ -238,6 +283,33 @@ const RESULTS: SinkMutant[] = [
       [`${UPSERT_SQL}\n`, ''],
     ],
   },
+  // Kit 3.1: the classes of the held-out v3 survivors and weak kills (marked
+  // held-out) and variants of each.
+  { name: 'dynamic demo: busy timeout of a thousandth of the client timeout (ms for s, held-out)', class: 'units', slice: 'results', file: 'demo', edits: [[BUSY_WAIT, '        timeout=wait.total_seconds() / 1000,']] },
+  { name: 'dynamic demo: a lock is never waited for (busy timeout 0)', class: 'units', slice: 'results', file: 'demo', edits: [[BUSY_SOURCE, '    wait = timedelta(0)']] },
+  {
+    name: 'dynamic demo: upserts committed every 128 rows',
+    class: 'sinks',
+    slice: 'results',
+    file: 'demo',
+    edits: [['            self._db.executemany(_UPSERT, rows)', '            for start in range(0, len(rows), 128):\n                self._db.executemany(_UPSERT, rows[start : start + 128])\n                self._db.execute("COMMIT")\n                self._db.execute("BEGIN IMMEDIATE")']],
+  },
+  {
+    name: 'dynamic demo: an SQLite error rolled back and the upsert returns (held-out weak kill)',
+    class: 'errors',
+    slice: 'results',
+    file: 'demo',
+    edits: [[UPSERT_END, '        except sqlite3.Error:\n            self._db.execute("ROLLBACK")\n            return\n' + UPSERT_END]],
+  },
+  {
+    name: 'dynamic demo: a locked table skipped (the upsert returns without writing)',
+    class: 'errors',
+    slice: 'results',
+    file: 'demo',
+    edits: [[UPSERT_BEGIN, '        self._table.answer(self._timeout)\n        try:\n            self._db.execute("BEGIN IMMEDIATE")\n        except sqlite3.OperationalError:\n            return']],
+  },
+  { name: 'dynamic: WARNING logged for every upsert (held-out weak kill)', class: 'noise', slice: 'results', file: 'module', edits: [[UPSERT_CALL, `${UPSERT_CALL}\n                logger.warning("%s: upserted %d rows", self._where, len(chunk))`]] },
+  { name: 'dynamic: WARNING when a batch holds a key twice', class: 'noise', slice: 'results', file: 'module', edits: [[ROWS, `${ROWS}\n        if len(rows) < len(items):\n            logger.warning("%s: %d items replaced in their batch", self._where, len(items) - len(rows))`]] },
   // The contract's basics.
   { name: 'dynamic: only the last item of a batch written', class: 'contract', slice: 'results', file: 'module', edits: [[ROWS, '        rows = list(dict(items[-1:]).items())']] },
   { name: 'dynamic: close not idempotent', class: 'contract', slice: 'results', file: 'module', edits: [['        if self._closed:\n            return\n', '']] },

@@ -108,6 +108,11 @@ const P_START_FAILED = '        except Exception as error:\n            client.c
 const P_END = '        if self._stop_at_end and batch.at_end:';
 const P_POSITION = '        self._position = batch.next_position';
 const P_SIZE = '                self._position,\n                self._batch_size,\n            )';
+const P_START_KIND = '        if isinstance(self._start, str):\n            return client.position(partition, self._start)';
+const P_START_MAPPED = '        if partition in self._start:\n            return self._start[partition]';
+const P_CLIENT_READ = '        read = self._connected().read(partition, position, max_records)';
+const P_CLIENT_CONNECT = '        self._connection = self._log.connect(self._timeout)';
+const P_CLIENT_CLOSE = '        if self._connection is not None:\n            self._connection.close()';
 
 const HARBOR_LOG: SourceMutant[] = [
   ...syncMutants('harbor_log', 'partitioned:', P_CALL, P_DATA, 'self._connect(timeout=self._client_timeout)'),
@@ -210,6 +215,40 @@ const HARBOR_LOG: SourceMutant[] = [
     file: 'module',
     edits: [[P_END, '        if self._stop_at_end and batch.at_end and self._position > 0:']],
   },
+  // Kit 3.1: the classes of the held-out v3 survivors (marked held-out) and
+  // variants of each. A falsy option taken as "not given".
+  { name: 'partitioned: an empty start mapping taken for "latest" (held-out)', class: 'falsy-state', slice: 'harbor_log', file: 'module', edits: [[P_START_KIND, `        if not self._start:\n            return client.position(partition, "latest")\n${P_START_KIND}`]] },
+  { name: 'partitioned: `start or "latest"` when configured (an empty mapping is no start)', class: 'falsy-state', slice: 'harbor_log', file: 'module', edits: [['        self._start = start\n', '        self._start = start or "latest"\n']] },
+  {
+    name: 'partitioned: a mapped position that is falsy (offset 0) taken as none, started at the end',
+    class: 'falsy-state',
+    slice: 'harbor_log',
+    file: 'module',
+    edits: [[P_START_MAPPED, '        if self._start.get(partition):\n            return self._start[partition]\n        if partition in self._start:\n            return client.position(partition, "latest")']],
+  },
+  // Asking for what does not exist.
+  { name: 'partitioned demo: an unknown partition reads as empty and at its end (held-out)', class: 'errors', slice: 'harbor_log', file: 'demo', edits: [['            stored = self._entries[partition]', '            stored = self._entries.get(partition, [])']] },
+  {
+    name: 'partitioned client: a partition the log lacks is fetched as empty and ended',
+    class: 'errors',
+    slice: 'harbor_log',
+    file: 'module',
+    edits: [[P_CLIENT_READ, '        try:\n            read = self._connected().read(partition, position, max_records)\n        except KeyError:\n            return HarborLogBatch([], position, at_end=True)']],
+  },
+  // Busy-waiting while idle.
+  {
+    name: 'partitioned client: a watcher thread polls the log without pause',
+    class: 'noise',
+    slice: 'harbor_log',
+    file: 'module',
+    edits: [
+      [P_CLIENT_CONNECT, `${P_CLIENT_CONNECT}\n        self._watch = __import__("threading").Event()\n        __import__("threading").Thread(target=self._watching, daemon=True).start()`],
+      [P_CLIENT_CLOSE, '        if self._connection is not None:\n            self._watch.set()\n            self._connection.close()'],
+      ['    def _connected(self) -> demo.DemoConnection:', '    def _watching(self) -> None:\n        while not self._watch.is_set():\n            self._log.partitions()\n\n    def _connected(self) -> demo.DemoConnection:'],
+    ],
+  },
+  // Falsy values dropped by the client.
+  { name: 'partitioned client: values that read as false once converted ("", "0") skipped', class: 'upstream', slice: 'harbor_log', file: 'module', edits: [['            [_record(partition, entry) for entry in read.entries],', '            [_record(partition, e) for e in read.entries if e.value.strip("0")],']] },
   // The contract's basics.
   { name: 'partitioned: snapshot off by one', class: 'contract', slice: 'harbor_log', file: 'module', edits: [[P_SNAPSHOT, `${P_SNAPSHOT} + 1`]] },
   { name: 'partitioned: resume state ignored', class: 'contract', slice: 'harbor_log', file: 'module', edits: [['position, how = resume_state, "resuming"', 'position, how = self._start_position(client, for_part), "resuming"']] },
@@ -230,6 +269,8 @@ const S_DATA = '            self._next_awake = None\n            return batch';
 const S_POLL_ERROR = '        except Exception as error:\n            msg = f"{self._where}: poll failed: {error}"\n            raise RuntimeError(msg) from error';
 const S_END = '        if batch is None:\n            logger.info("%s: the upstream ended", self._where)\n            raise StopIteration';
 const SHARES = '    return list(shards[worker_index::worker_count])';
+const SHARD_ENTRIES = '                    entries = self._entries[shard]';
+const SHARD_TAKE = '                        batch.append(entries[offset])\n                        offsets[shard] = offset + 1';
 const S_CONNECT = '            client = self._connect(\n                worker_index,\n                worker_count,\n                timeout=self._client_timeout,\n            )';
 
 const PIER: SourceMutant[] = [
@@ -283,6 +324,20 @@ const PIER: SourceMutant[] = [
     file: 'demo',
     edits: [['        shards = worker_shards(self.shards(), worker_index, worker_count)', '        held = [name for name, entries in self._entries.items() if entries]\n        shards = worker_shards(held, worker_index, worker_count)']],
   },
+  // Kit 3.1: the classes of the held-out v3 survivors (marked held-out) and
+  // variants of each.
+  { name: 'dynamic sync demo: a deleted shard reads as empty', class: 'errors', slice: 'pier', file: 'demo', edits: [[SHARD_ENTRIES, '                    entries = self._entries.get(shard, [])']] },
+  {
+    name: 'dynamic sync client: poll busy-waits 3 ms for records',
+    class: 'noise',
+    slice: 'pier',
+    file: 'module',
+    edits: [[
+      '        entries = self._connected().read(max_records)',
+      '        deadline = __import__("time").monotonic() + 0.003\n        entries = self._connected().read(max_records)\n        while entries == [] and __import__("time").monotonic() < deadline:\n            entries = self._connected().read(max_records)',
+    ]],
+  },
+  { name: 'dynamic sync demo: records with an empty value skipped (held-out)', class: 'upstream', slice: 'pier', file: 'demo', edits: [[SHARD_TAKE, '                        if entries[offset].value:\n                            batch.append(entries[offset])\n                        offsets[shard] = offset + 1']] },
   // The contract's basics.
   { name: 'dynamic sync demo: worker shares overlap', class: 'contract', slice: 'pier', file: 'demo', edits: [[SHARES, '    return list(shards[worker_index:])']] },
   { name: 'dynamic sync demo: worker shares leave shards unread', class: 'contract', slice: 'pier', file: 'demo', edits: [[SHARES, '    return list(shards[worker_index :: worker_count + 1])']] },
@@ -295,6 +350,7 @@ const A_DATA = '            self._next_awake = None\n            return batch';
 const A_BUILD_FAILED = '        except Exception as error:\n            loop.close()\n            msg = f"{where}: connecting failed: {error}"';
 const A_SETUP = '        try:\n            await client.setup()\n        except BaseException:\n            await client.aclose()\n            raise';
 const A_IDLE_WAIT = '            await asyncio.sleep(IDLE_WAIT.total_seconds())';
+const A_ACLOSE = '            self._loop.run_until_complete(self._client.aclose())';
 
 const GULLS: SourceMutant[] = [
   // Class 2.
@@ -333,6 +389,16 @@ const GULLS: SourceMutant[] = [
     file: 'module',
     edits: [[A_DATA, '            self._next_awake = None\n            return [r for i, r in enumerate(batch) if i == 0 or r.value != batch[i - 1].value]']],
   },
+  // Kit 3.1: the classes of the held-out v3 survivors (marked held-out) and
+  // variants of each. Closing an async client.
+  { name: 'dynamic async: an aclose() error swallowed (held-out)', class: 'errors', slice: 'gulls', file: 'module', edits: [[A_ACLOSE, '            try:\n                self._loop.run_until_complete(self._client.aclose())\n            except Exception:  # noqa: S110\n                pass']] },
+  { name: 'dynamic async: an aclose() error logged at DEBUG only', class: 'errors', slice: 'gulls', file: 'module', edits: [[A_ACLOSE, '            try:\n                self._loop.run_until_complete(self._client.aclose())\n            except Exception:\n                logger.debug("%s: closing failed", self._where, exc_info=True)']] },
+  { name: 'dynamic async: aclose() scheduled, never awaited (held-out)', class: 'resources', slice: 'gulls', file: 'module', edits: [[A_ACLOSE, '            self._loop.create_task(self._client.aclose())']] },
+  { name: 'dynamic async: aclose() given one turn of the loop', class: 'resources', slice: 'gulls', file: 'module', edits: [[A_ACLOSE, '            self._loop.create_task(self._client.aclose())\n            self._loop.run_until_complete(asyncio.sleep(0))']] },
+  // Busy-waiting while idle.
+  { name: 'dynamic async demo: the idle client only yields, sleep(0) (held-out)', class: 'noise', slice: 'gulls', file: 'demo', edits: [[A_IDLE_WAIT, '            await asyncio.sleep(0)']] },
+  // Falsy values dropped by the client.
+  { name: 'dynamic async client: records with an empty value dropped', class: 'upstream', slice: 'gulls', file: 'module', edits: [['        return [_record(entry) for entry in entries]', '        return [_record(entry) for entry in entries if entry.value]']] },
   // The contract's basics.
   { name: 'dynamic async: timeout ignored (waits for the client)', class: 'contract', slice: 'gulls', file: 'module', edits: [['            timer = self._loop.call_later(self._timeout, self._loop.stop)', '            timer = self._loop.call_later(3600, self._loop.stop)']] },
   { name: 'dynamic async demo: the client blocks its loop 20 ms when idle', class: 'contract', slice: 'gulls', file: 'demo', edits: [[A_IDLE_WAIT, `            ${WAIT('0.02')}\n${A_IDLE_WAIT}`]] },

@@ -27,5 +27,5 @@ cases carry the project's root, and clusters run on ports found free, so
 suites may run in parallel (`pytest -n 2`) and side by side.
 """
 
-__version__ = "3.0.0"
+__version__ = "3.1.0"
 """The kit's own version: a project's copy says which kit it holds."""

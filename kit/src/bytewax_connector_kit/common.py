@@ -55,6 +55,7 @@ from collections.abc import (
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import (
     IO,
@@ -119,6 +120,27 @@ HAND_POLL = timedelta(milliseconds=10)
 
 FLOW_POLL = timedelta(milliseconds=50)
 """Poll interval of sources in dataflows (long enough to tell a spin apart)."""
+
+IDLE_CPU_SHARE = 0.5
+"""Most of its wall time an idle connector may spend on the CPU, judged over
+many samples (see `IdleCpu`): a busy loop takes a whole core (1.0), a
+connector that waits on a timer or a socket a few percent."""
+
+IDLE_PAUSE = timedelta(milliseconds=5)
+"""How long the idle checks wait between two calls, measuring the CPU."""
+
+IDLE_SAMPLE = timedelta(milliseconds=2)
+"""Shortest stretch of idleness `IdleCpu` judges: shorter ones (a call that
+returns at once) say nothing about waiting."""
+
+ACLOSE_STEPS = 3
+"""Turns of the event loop every counted `aclose()` takes after the client's
+own, plus a short timer, as a network goodbye does: an `aclose()` scheduled
+and not awaited to its end is never counted as a close."""
+
+SHORT_HOLD = timedelta(milliseconds=400)
+"""How long the sink checks hold the downstream's lock (`SinkAdapter.hold`)
+for a writer that must wait: well within `CLIENT_TIMEOUT`."""
 
 
 # --- Budgets ----------------------------------------------------------------
@@ -224,6 +246,50 @@ def _ms(duration: timedelta) -> str:
     return f"{duration.total_seconds() * 1000:g} ms"
 
 
+class IdleCpu:
+    """The CPU a process spends while its connector is idle, against wall time.
+
+    A check measures stretches of idleness (an idle `next_batch` call, the
+    wait before the next one) with `measure`. Each stretch of at least
+    `IDLE_SAMPLE` is a sample: the process's CPU time in it over its wall
+    time. A connector that waits on a timer or a socket spends a few percent;
+    one that busy-waits (`await asyncio.sleep(0)` in a loop, a thread that
+    polls without pause) a whole core. The verdict needs `SAMPLES` samples
+    and compares their lower quartile with `IDLE_CPU_SHARE`: most samples
+    must burn the CPU to fail it, and a loaded machine only makes a sample's
+    share smaller (it stretches the wall time, not the CPU time).
+    """
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {}
+
+    @contextmanager
+    def measure(self, kind: str) -> Iterator[None]:
+        """Measure the block as one stretch of idleness of `kind`."""
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(kind, time.process_time() - cpu, time.perf_counter() - wall)
+
+    def add(self, kind: str, cpu: float, wall: float) -> None:
+        """Add a stretch of `wall` seconds in which the process spent `cpu`."""
+        if wall >= IDLE_SAMPLE.total_seconds():
+            self.samples.setdefault(kind, []).append(cpu / wall)
+
+    def assert_idle(self, what: str) -> None:
+        """Fail if most samples of a kind kept the CPU busy (see the class)."""
+        for kind, shares in self.samples.items():
+            quartile = lower_quartile(shares)
+            assert quartile is None or quartile <= IDLE_CPU_SHARE, (
+                f"{what} kept the CPU busy while idle ({kind}): the process spent "
+                f"{quartile:.0%} of the wall time on the CPU (lower quartile of "
+                f"{len(shares)} samples), over {IDLE_CPU_SHARE:.0%}: does it "
+                "busy-wait (sleep(0) in a loop, polling without pause) instead of "
+                "waiting on a timer or its client?"
+            )
+
+
 # --- Plans: adversarial upstreams and downstreams ---------------------------
 
 SEEDS_SETTING = "BYTEWAX_KIT_SEEDS"
@@ -296,8 +362,15 @@ class Plan:
         return [name for name in self.names if name not in self.idle]
 
     def values(self, partition: str, count: int, label: str) -> list[str]:
-        """Return `count` values to store in a partition (repeats per the plan)."""
+        """Return `count` values to store in a partition (repeats per the plan).
+
+        Every fifth value from the third on is empty, and the one after it
+        is `"0"`: values like any other, which a client that tests them for
+        truth (`if value:`, `if not payload:`) drops.
+        """
         values = [f"{partition} {label} #{index}" for index in range(count)]
+        for index in range(count):
+            values[index] = FALSY_VALUES.get(index % 5, values[index])
         if self.repeats:
             # Every second value repeats the one before it: records are told
             # apart by position, never by content.
@@ -312,6 +385,11 @@ class Plan:
         """A number in [0, 1) fixed by the seed and `salt` (same in every process)."""
         key = ":".join([str(self.seed), *map(str, salt)])
         return random.Random(key).random()
+
+
+FALSY_VALUES = {2: "", 3: "0"}
+"""Values a plan stores at these positions (modulo 5) of every partition: an
+empty one, and one that reads as false once converted."""
 
 
 class UpstreamFaultError(Exception):
@@ -502,11 +580,20 @@ class Caller:
         """Tell whether a call never returned."""
         return self._stuck is not None
 
-    def close(self) -> None:
-        """Let the thread end once its current call returns."""
+    def close(self) -> bool:
+        """Let the thread end once its current call returns, waiting up to the deadline.
+
+        A stuck call often returns once the check lets go of what held it
+        (a lock, a stalled answer).
+
+        Returns:
+            False if a call is still running: the check's clients must then
+            be left open, as closing one under a call can crash the process
+            (sqlite3 does).
+        """
         self._jobs.put(None)
-        if self._stuck is None:
-            self._thread.join(self._deadline.total_seconds())
+        self._thread.join(self._deadline.total_seconds())
+        return not self._thread.is_alive()
 
 
 def call_with_deadline(what: str, fn: Callable[[], T], deadline: timedelta) -> T:
@@ -660,7 +747,9 @@ class ClientLedger:
     forwards every attribute to the real client, counts and times every
     method call, notes on which thread it runs and whether that thread was
     inside a call of the connector then (`in_call`), and counts the client's
-    first `close()` or `aclose()`; a second close is a double close. The
+    first `close()`, or `aclose()` once it has run to its end (it takes a
+    few turns of the event loop, see `ACLOSE_STEPS`); a second close is a
+    double close. The
     `connect` call itself is counted as a call too. `fail_call`,
     `fail_close` and `block_calls` make later calls raise or wait, as a
     broken or hung backend would. It works for `connect` functions that
@@ -905,12 +994,18 @@ class _CountedClient:
             self._count_close()
 
     async def aclose(self) -> None:
-        first = self.closes == 0
-        try:
-            if first:
+        if self.closes == 0:
+            try:
                 await cast(Any, self.inner).aclose()
-        finally:
-            self._count_close()
+            except Exception:
+                self._count_close()
+                raise
+            # A goodbye takes a few turns of the loop and a timer: a close
+            # that is cancelled, or never run to its end, is not counted.
+            for _ in range(ACLOSE_STEPS):
+                await asyncio.sleep(0)
+            await asyncio.sleep(0.001)
+        self._count_close()
 
 
 def _raise(error: BaseException) -> NoReturn:
@@ -1061,6 +1156,74 @@ class Harness:
         assert_not_logged_as_error(
             self.failed_logged, what=f"{call}, after {what} failed,"
         )
+
+
+def assert_close_failure_seen(
+    harness: Harness, what: str, close: Callable[[], object], name: str
+) -> None:
+    """A client whose close fails: the connector's `close()` does not hide it.
+
+    Arms `ClientLedger.fail_close` and calls `close`: it must raise, with
+    the client's error among its causes, or log it at WARNING or above,
+    naming `name`. A close that swallows it reports every acknowledgement,
+    commit or release as done when the last one failed.
+    """
+    harness.ledger.fail_close()
+    with capture_logs() as logs:
+        error = error_of(partial(harness.op, what, close))
+    if isinstance(error, AssertionError):
+        raise error
+    if error is not None:
+        assert caused_by(error, InjectedClientError), (
+            f"{what} raised without the client's failed close as its cause:\n"
+            f"{describe_chain(error)}"
+        )
+        return
+    loud = [r for r in logs if r.levelno >= logging.WARNING]
+    assert loud, (
+        f"{what}: the client's close failed, and close() returned without raising "
+        "or logging it at WARNING or above: the failure was swallowed"
+    )
+    assert_logged(
+        logs, name, what=f"{what}, whose client failed to close", level=logging.WARNING
+    )
+
+
+def assert_backend_failure_surfaced(
+    harness: Harness, error: BaseException | None, what: str
+) -> None:
+    """A failure of the backend itself (not of a client call the kit failed) surfaced.
+
+    Raised from the call that met it, with the backend's error as its
+    explicit cause, naming what that call must name; not swallowed by the
+    client (a rollback and a normal return), nor by the connector.
+    """
+    if isinstance(error, AssertionError):
+        raise error
+    assert error is not None, (
+        f"{what}, and the call returned normally: the backend's error was "
+        "swallowed (a client that rolls back and returns, or a connector that "
+        "catches it)"
+    )
+    call, names = harness.failed or ("a call", ())
+    assert error.__cause__ is not None, (
+        f"{call} raised without the backend's error as its cause, after {what}:\n"
+        f"{describe_chain(error)}"
+    )
+    for name in names:
+        assert name in str(error), (
+            f"{call}, after {what}, raised an error that does not name {name!r}:\n"
+            f"{describe_chain(error)}"
+        )
+
+
+def release_later(release: Callable[[], None], after: timedelta) -> threading.Thread:
+    """Call `release` on a thread of the kit's own after `after`; return the thread."""
+    thread = threading.Timer(after.total_seconds(), release)
+    thread.name = f"{THREAD_PREFIX}-release"
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def planned_fault(error: BaseException | None, what: str) -> BaseException:
@@ -1276,22 +1439,28 @@ def assert_logged(
 
 
 def assert_quiet(
-    records: Sequence[logging.LogRecord], *, what: str, calls: int
+    records: Sequence[logging.LogRecord],
+    *,
+    what: str,
+    calls: int,
+    doing: str = "idle",
 ) -> None:
-    """While idle: nothing at WARNING or above, and not a record per call.
+    """In normal operation: nothing at WARNING or above, and not a record per call.
 
-    An idle connector is polled all day: what it logs on every poll floods
-    the logs, and a warning there pages someone for nothing.
+    An idle connector is polled all day, and a sink writes batch after
+    batch: what it logs on every call floods the logs, and a warning there
+    pages someone for nothing. `doing` says what the calls did ("idle",
+    "writing healthy batches").
     """
     loud = [r for r in records if r.levelno >= logging.WARNING]
     assert not loud, (
-        f"{what} logged {by_level(loud)} while idle, e.g. "
+        f"{what} logged {by_level(loud)} while {doing}, e.g. "
         f"{loud[0].levelname}: {loud[0].getMessage()!r}"
     )
     chatty = [r for r in records if r.levelno >= logging.INFO]
     assert len(chatty) <= calls // 4, (
-        f"{what} logged {len(chatty)} records at INFO in {calls} idle calls, e.g. "
-        f"{chatty[0].getMessage()!r}: log idle polls at DEBUG"
+        f"{what} logged {len(chatty)} records at INFO in {calls} calls while "
+        f"{doing}, e.g. {chatty[0].getMessage()!r}: log routine calls at DEBUG"
     )
 
 
@@ -2104,6 +2273,16 @@ class Adapter(ABC, Generic[U, X, C]):
         """Return how many connections the upstream sees open (None: unknown)."""
         return None
 
+    def remove(self, upstream: U, partition: str) -> bool:
+        """Delete a partition (or shard) of the upstream, as an operator may.
+
+        A source still reading it must then fail, not read nothing.
+
+        Returns:
+            False if the upstream cannot (the checks then skip this).
+        """
+        return False
+
     def close(self, upstream: U) -> None:
         """Release an upstream the checks no longer need (delete a topic)."""
 
@@ -2171,6 +2350,19 @@ class SinkAdapter(ABC, Generic[D, C, T]):
         """Return a value the downstream refuses to store, or None if none.
 
         The kit writes it amid other values: the write must fail as a whole.
+        """
+        return None
+
+    def hold(self, downstream: D) -> Callable[[], None] | None:
+        """Take the downstream's write lock, as another writer or a migration does.
+
+        Until the returned function is called, writers must wait (and give
+        up once their client timeout is up); the kit calls it from another
+        thread.
+
+        Returns:
+            The function that releases the lock, or None if the downstream
+            has no lock to hold (the checks then skip this).
         """
         return None
 

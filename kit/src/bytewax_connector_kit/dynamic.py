@@ -40,6 +40,7 @@ from .common import (
     CLIENT_TIMEOUT,
     FLOW_POLL,
     HAND_POLL,
+    IDLE_PAUSE,
     INJECTED_KINDS,
     MEMORY_ITEMS,
     PROBE_NAMES,
@@ -54,10 +55,12 @@ from .common import (
     CallStats,
     ClientLedger,
     Harness,
+    IdleCpu,
     Plan,
     Reading,
     accounted,
     assert_aware_utc,
+    assert_close_failure_seen,
     assert_each_once_in_order,
     assert_logged,
     assert_memory_flat,
@@ -81,6 +84,7 @@ from .common import (
     resolve,
     run_cluster,
     wait_for,
+    wait_until,
 )
 
 X = TypeVar("X")
@@ -319,8 +323,10 @@ def _checking(
             check.close_built()
             raise
         finally:
-            caller.close()
-            left = check.ledger.close_leftovers(case.adapter.close_client)
+            idle = caller.close()
+            left = (
+                check.ledger.close_leftovers(case.adapter.close_client) if idle else 0
+            )
             case.adapter.close(upstream)
         assert left == 0, f"{left} client(s) left open (the kit closed them)"
         check.stats.assert_within(
@@ -585,8 +591,11 @@ def check_idle(case: DynamicCase[X, C]) -> None:
     async one may run its loop for `Options.timeout`) and its client's (see
     `Budget`); `next_awake` is aware UTC, one poll interval after each call,
     the same when asked twice; nothing is logged at WARNING or above, and not
-    a record per call.
+    a record per call. While idle (in its calls, which an async source spends
+    waiting for its client, and between them) the process keeps the CPU
+    mostly free (see `IdleCpu`).
     """
+    cpu = IdleCpu()
     with _checking(case) as check:
         source = check.source()
         with capture_logs() as logs:
@@ -595,7 +604,9 @@ def check_idle(case: DynamicCase[X, C]) -> None:
                 logs.clear()
                 for _ in range(SAMPLES):
                     before = datetime.now(timezone.utc)
-                    assert check.next_batch(part) == []
+                    with cpu.measure("in next_batch()"):
+                        batch = check.next_batch(part)
+                    assert batch == []
                     after = datetime.now(timezone.utc)
                     moment = assert_aware_utc(
                         check.next_awake(part),
@@ -603,9 +614,12 @@ def check_idle(case: DynamicCase[X, C]) -> None:
                         not_after=after + HAND_POLL,
                     )
                     assert check.next_awake(part) == moment, "asked twice"
+                    with cpu.measure("between calls"):
+                        time.sleep(IDLE_PAUSE.total_seconds())
                 assert_quiet(logs, what=part.name, calls=SAMPLES)
                 check.close(part)
         check.assert_released("close()")
+    cpu.assert_idle("an idle worker")
 
 
 def loop_of(part: object) -> asyncio.AbstractEventLoop:
@@ -705,7 +719,11 @@ def check_errors_surface(case: DynamicCase[X, C]) -> int:
     cause; naming the step and the worker; and not also logged at ERROR.
     Afterwards every client is closed (an async partition's loop too),
     whichever call failed. A failure planned inside the upstream itself
-    (`Plan.fail_at`) must surface the same way. Needs `Adapter.finish`.
+    (`Plan.fail_at`) must surface the same way. A client whose close fails
+    makes `close()` raise or log it (WARNING or above), and still closes the
+    loop; a shard deleted while a worker reads it (`Adapter.remove`) fails
+    that worker within a few calls, not reads nothing. Needs
+    `Adapter.finish`.
 
     Returns:
         The number of client calls failed.
@@ -739,7 +757,57 @@ def check_errors_surface(case: DynamicCase[X, C]) -> int:
                 fault = planned_fault(error, f"the upstream's call {at}")
                 check.assert_surfaced(error, fault, f"upstream call {at}")
                 check.assert_released(f"upstream call {at} failed")
+        with _checking(case) as check:
+            check.publish(2)
+            part = check.build(check.source(), 1, 2)
+            check.next_batch(part)
+            what = f"close() of {part.name}"
+            assert_close_failure_seen(check, what, part.inner.close, "worker 1")
+            if case.is_async:
+                assert loop_of(part.inner).is_closed(), (
+                    f"{what}: the client's close failed, and the event loop was "
+                    "left open"
+                )
+            check.assert_released("a client close that failed")
+        _check_removed_shard(case)
     return total
+
+
+def _check_removed_shard(case: DynamicCase[X, C]) -> None:
+    """A shard deleted while a worker reads it fails the worker (`Adapter.remove`)."""
+    with _checking(case) as check:
+        check.publish(2)
+        options = Options(batch_size=100)
+        part = check.build(check.source(options), options=options)
+        check.read(part, check.total())
+        shard = next(s for s in check.shards() if s not in check.plan.idle)
+        if not case.adapter.remove(check.upstream, shard):
+            check.close(part)
+            return
+        error: BaseException | None = None
+        for _ in range(SAMPLES):
+            try:
+                check.next_batch(part)
+            except Exception as raised:  # StopIteration included
+                error = raised
+                break
+            wait_until(check.next_awake(part), HAND_POLL)
+        error_of(partial(check.close, part))
+        if isinstance(error, AssertionError):
+            raise error
+        what = f"{part.name}, reading shard {shard!r} after it was deleted,"
+        assert error is not None, (
+            f"{what} read nothing for {SAMPLES} calls and raised nothing: a source "
+            "asked for what does not exist must fail, not read nothing silently"
+        )
+        assert not isinstance(error, StopIteration), (
+            f"{what} ended as if the upstream had ended: it must fail"
+        )
+        for name in (STEP_ID, "worker 0"):
+            assert name in str(error), (
+                f"{what} failed with an error that does not name {name!r}: {error!r}"
+            )
+        check.assert_released("reading a deleted shard")
 
 
 def check_client_timeout(case: DynamicCase[X, C]) -> None:

@@ -48,6 +48,7 @@ from .common import (
     CLIENT_TIMEOUT,
     FLOW_POLL,
     HAND_POLL,
+    IDLE_PAUSE,
     INJECTED_KINDS,
     MEMORY_ITEMS,
     PROBE_NAMES,
@@ -64,11 +65,13 @@ from .common import (
     CallStats,
     ClientLedger,
     Harness,
+    IdleCpu,
     InjectedFaultError,
     Plan,
     Reading,
     accounted,
     assert_aware_utc,
+    assert_close_failure_seen,
     assert_each_once_in_order,
     assert_logged,
     assert_memory_flat,
@@ -93,6 +96,7 @@ from .common import (
     resolve,
     run_cluster,
     wait_for,
+    wait_until,
 )
 
 X = TypeVar("X")
@@ -338,8 +342,10 @@ def _checking(
             check.close_built()
             raise
         finally:
-            caller.close()
-            left = check.ledger.close_leftovers(case.adapter.close_client)
+            idle = caller.close()
+            left = (
+                check.ledger.close_leftovers(case.adapter.close_client) if idle else 0
+            )
             case.adapter.close(upstream)
         assert left == 0, f"{left} client(s) left open (the kit closed them)"
         check.stats.assert_within(case.budget, what="next_batch()", client=True)
@@ -538,10 +544,16 @@ def _position_of(log: PartLog[X, S], state: S | None) -> int:
 
 
 def check_list_parts(case: PartitionedCase[X, S, C]) -> None:
-    """`list_parts` returns the upstream's partitions as a list of unique `str`.
+    """`list_parts` returns the upstream's partitions; what is not there fails.
 
-    The same list on every call, under every plan's names (prefixes of one
-    another, spaces, other scripts); every client it opens is closed.
+    A list of unique `str`, the same on every call, under every plan's names
+    (prefixes of one another, spaces, other scripts); every client it opens
+    is closed. A partition the upstream does not have (misspelt, deleted)
+    must fail loudly, at `build_part` or within the first calls of
+    `next_batch`, naming it: started at `"earliest"`, at `"latest"`, with
+    `stop_at_end`, or resumed from a state of another partition, it may not
+    read nothing or end as if empty. The same goes for a partition deleted
+    while it is read (`Adapter.remove`).
     """
 
     def run(plan: Plan) -> None:
@@ -559,8 +571,89 @@ def check_list_parts(case: PartitionedCase[X, S, C]) -> None:
             assert sorted(first) == sorted(check.names()), (
                 f"list_parts() returned {first}, the upstream has {check.names()}"
             )
+            _check_missing(check)
 
     planned(run)
+
+
+def _missing_name(names: Sequence[str]) -> str:
+    missing = f"{names[0]}-gone"
+    while missing in names:
+        missing += "-gone"
+    return missing
+
+
+def _check_missing(check: _Check[X, S, C]) -> None:
+    """Partitions the upstream does not have, or no longer has, fail loudly."""
+    seeded = check.seed()
+    names = list(seeded)
+    missing = _missing_name(names)
+    known = check.build(check.source(), names[0], None)
+    state = check.snapshot(known)
+    check.close(known)
+    variants: list[tuple[str, Options[S], S | None]] = [
+        ('started at "earliest"', Options(), None),
+        ('started at "latest"', Options(start="latest"), None),
+        ("with stop_at_end", Options(stop_at_end=True), None),
+        (f"resumed from {state!r}", Options(), state),
+    ]
+    for how, options, resume in variants:
+        error = _read_missing(check, check.source(options), missing, resume, options)
+        _assert_loud(error, f"partition {missing!r}, which the upstream lacks, {how},")
+    name = next((n for n, records in seeded.items() if records), names[0])
+    options = Options(batch_size=100)
+    part = check.build(check.source(options), name, None, options)
+    check.read(part, len(seeded[name]))
+    if check.adapter.remove(check.upstream, name):
+        error = _fails_soon(check, part)
+        _assert_loud(error, f"partition {name!r}, deleted while it was read,")
+    error_of(partial(check.close, part))
+    check.assert_released("reading partitions the upstream lacks")
+
+
+def _read_missing(
+    check: _Check[X, S, C],
+    source: FixedPartitionedSource[X, S],
+    name: str,
+    state: S | None,
+    options: Options[S],
+) -> BaseException | None:
+    """Build and read a partition the upstream lacks; return what it raised."""
+    try:
+        part = check.build(source, name, state, options)
+    except Exception as error:  # what a build that fails raises is up to it
+        return error
+    try:
+        return _fails_soon(check, part)
+    finally:
+        error_of(partial(check.close, part))
+
+
+def _fails_soon(check: _Check[X, S, C], part: _Part[X, S]) -> BaseException | None:
+    """Call `next_batch` up to `SAMPLES` times as the runtime does; return its error."""
+    for _ in range(SAMPLES):
+        try:
+            check.next_batch(part)
+        except Exception as error:  # StopIteration included
+            return error
+        wait_until(check.next_awake(part), HAND_POLL)
+    return None
+
+
+def _assert_loud(error: BaseException | None, what: str) -> None:
+    if isinstance(error, AssertionError):
+        raise error
+    assert error is not None, (
+        f"{what} read nothing for {SAMPLES} calls and raised nothing: a source "
+        "asked for what does not exist must fail, not read nothing silently"
+    )
+    assert not isinstance(error, StopIteration), (
+        f"{what} ended as if it were empty: a source asked for what does not "
+        "exist must fail, not end silently"
+    )
+    assert STEP_ID in str(error), (
+        f"{what} failed with an error that names neither step nor partition: {error!r}"
+    )
 
 
 def check_reads_each_partition_in_order(case: PartitionedCase[X, S, C]) -> None:
@@ -670,8 +763,10 @@ def check_start_positions(case: PartitionedCase[X, S, C]) -> None:
 
     `"latest"` skips what is stored and reads what is appended after the
     partition was built; `"earliest"` reads everything; a position per
-    partition (one taken from a snapshot) reads from there on, and a partition
-    left out of the mapping starts at its earliest record.
+    partition (one taken from a snapshot, a partition's very first position
+    among them) reads from there on, and a partition left out of the mapping
+    starts at its earliest record, so an empty mapping starts every partition
+    there (it is a mapping, not the lack of one).
     """
 
     def run(plan: Plan) -> None:
@@ -690,6 +785,8 @@ def check_start_positions(case: PartitionedCase[X, S, C]) -> None:
                     f'partition {name!r} started at "latest"'
                 )
                 check.close(part)
+            given = names[1:]
+            at_first = next((name for name in given if name in active), None)
             middle: dict[str, tuple[int, S]] = {}
             for name in names:
                 everything = before.get(name, []) + after.get(name, [])
@@ -700,20 +797,25 @@ def check_start_positions(case: PartitionedCase[X, S, C]) -> None:
                     f'partition {name!r} started at "earliest"'
                 )
                 middle[name] = positions[min(1, len(positions) - 1)]
-            given = names[1:]
-            explicit: Options[S] = Options(
-                start={name: middle[name][1] for name in given}
-            )
-            source = check.source(explicit)
-            for name in names:
-                everything = before.get(name, []) + after.get(name, [])
-                emitted = middle[name][0] if name in given else 0
-                part = check.build(source, name, None, explicit)
-                records, _ = check.read(part, len(everything) - emitted)
-                check.close(part)
-                assert check.keys(records) == check.keys(everything[emitted:]), (
-                    f"partition {name!r} started at {explicit.start}"
+                if name == at_first:
+                    # Its very first position (such as offset 0): a position
+                    # like any other, not the lack of one.
+                    middle[name] = positions[0]
+            for start in ({name: middle[name] for name in given}, {}):
+                explicit: Options[S] = Options(
+                    start={name: state for name, (_, state) in start.items()}
                 )
+                source = check.source(explicit)
+                for name in names:
+                    everything = before.get(name, []) + after.get(name, [])
+                    emitted = start[name][0] if name in start else 0
+                    part = check.build(source, name, None, explicit)
+                    records, _ = check.read(part, len(everything) - emitted)
+                    check.close(part)
+                    assert check.keys(records) == check.keys(everything[emitted:]), (
+                        f"partition {name!r} started at {explicit.start} (a "
+                        "partition left out starts at its earliest record)"
+                    )
             check.assert_released("close() of every partition")
 
     planned(run)
@@ -726,20 +828,23 @@ def check_idle(case: PartitionedCase[X, S, C]) -> None:
     `next_batch` returns nothing, spending little time in its own code and
     its client's (see `Budget`); `next_awake` is aware UTC, one poll interval
     after each call, the same when asked twice; nothing is logged at WARNING
-    or above, and not a record per call.
+    or above, and not a record per call. While idle (in its calls and
+    between them) the process keeps the CPU mostly free (see `IdleCpu`).
     """
+    cpu = IdleCpu()
     with _checking(
         case, replace(plan_for(0), idle=frozenset(plan_for(0).names))
     ) as check:
         source = check.source()
-        calls = 0
         with capture_logs() as logs:
             for name in check.names():
                 part = check.build(source, name, None)
                 logs.clear()
                 for _ in range(SAMPLES):
                     before = datetime.now(timezone.utc)
-                    assert check.next_batch(part) == [], f"partition {name!r}"
+                    with cpu.measure("in next_batch()"):
+                        batch = check.next_batch(part)
+                    assert batch == [], f"partition {name!r}"
                     after = datetime.now(timezone.utc)
                     awake = assert_aware_utc(
                         check.next_awake(part),
@@ -747,10 +852,12 @@ def check_idle(case: PartitionedCase[X, S, C]) -> None:
                         not_after=after + HAND_POLL,
                     )
                     assert check.next_awake(part) == awake, "asked twice"
-                    calls += 1
+                    with cpu.measure("between calls"):
+                        time.sleep(IDLE_PAUSE.total_seconds())
                 assert_quiet(logs, what=f"partition {name!r}", calls=SAMPLES)
                 check.close(part)
         check.assert_released("close() of every partition")
+    cpu.assert_idle("an idle partition")
 
 
 def check_reads_records_that_arrive_later(case: PartitionedCase[X, S, C]) -> None:
@@ -830,7 +937,8 @@ def check_errors_surface(case: PartitionedCase[X, S, C]) -> int:
     not also logged at ERROR (Bytewax reports what is raised). Afterwards,
     every client is closed, whichever call failed (a build that fails after
     connecting included). A failure planned inside the upstream itself
-    (`Plan.fail_at`) must surface the same way.
+    (`Plan.fail_at`) must surface the same way, and a client whose `close()`
+    fails makes the partition's `close()` raise or log it (WARNING or above).
 
     Returns:
         The number of client calls failed.
@@ -858,6 +966,14 @@ def check_errors_surface(case: PartitionedCase[X, S, C]) -> int:
                 fault = planned_fault(error, f"the upstream's call {at}")
                 check.assert_surfaced(error, fault, f"upstream call {at}")
                 check.assert_released(f"upstream call {at} failed")
+        with _checking(case) as check:
+            check.seed([3, 3, 0])
+            name = check.names()[0]
+            part = check.build(check.source(), name, None)
+            check.next_batch(part)
+            what = f"close() of partition {name!r}"
+            assert_close_failure_seen(check, what, part.inner.close, name)
+            check.assert_released("a client close that failed")
     return total
 
 

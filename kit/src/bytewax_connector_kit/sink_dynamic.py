@@ -47,6 +47,7 @@ from .common import (
     MEMORY_ITEMS,
     RECOVERY_STORE_PARTITIONS,
     SAMPLES,
+    SHORT_HOLD,
     STALL_TIMEOUT,
     STEP_ID,
     TIMEOUTS,
@@ -61,11 +62,13 @@ from .common import (
     Plan,
     SinkAdapter,
     accounted,
+    assert_backend_failure_surfaced,
     assert_logged,
     assert_memory_flat,
     assert_quiet,
     capture_logs,
     caused_by,
+    describe_chain,
     error_of,
     in_call,
     make_items,
@@ -73,6 +76,7 @@ from .common import (
     planned,
     planned_fault,
     recovery_store,
+    release_later,
     reproducible,
     run_cluster,
     run_with_fault,
@@ -80,6 +84,9 @@ from .common import (
 )
 
 C = TypeVar("C")
+
+ATOMIC_SIZES = ((150, 600), (1000, 3000))
+"""Ranges the all-or-nothing check draws batch sizes from, one from each."""
 
 Stored = Sequence[Item]
 """What a keyed downstream holds: every row stored, as `(key, value)`."""
@@ -233,8 +240,10 @@ def _checking(
             check.close_built()
             raise
         finally:
-            caller.close()
-            left = check.ledger.close_leftovers(case.adapter.close_client)
+            idle = caller.close()
+            left = (
+                check.ledger.close_leftovers(case.adapter.close_client) if idle else 0
+            )
             case.adapter.close(downstream)
         assert left == 0, f"{left} client(s) left open (the kit closed them)"
         check.ledger.assert_calls_inside("the check")
@@ -377,7 +386,8 @@ def check_writes_before_returning(case: DynamicSinkCase[C]) -> None:
     loses them in a crash (Bytewax counts them as written, and never replays
     them); within a batch and across batches the last value of a key in
     batch order wins (not the largest, not the first); an empty value is
-    stored as one.
+    stored as one; nothing is logged at WARNING or above, and not a record
+    per batch.
     """
 
     def run(plan: Plan) -> None:
@@ -385,15 +395,23 @@ def check_writes_before_returning(case: DynamicSinkCase[C]) -> None:
             part = check.build(check.sink())
             done: list[Item] = []
             items = _shuffled_values(plan, keys=16)
-            for batch in _batches(items, 7):
-                check.write(part, batch)
-                done += batch
-                assert_table(
-                    check.stored(),
-                    dict(done),
-                    "once write_batch returned (the last value of each key in "
-                    "batch order, written before returning)",
-                )
+            batches = _batches(items, 7)
+            with capture_logs() as logs:
+                for batch in batches:
+                    check.write(part, batch)
+                    done += batch
+                    assert_table(
+                        check.stored(),
+                        dict(done),
+                        "once write_batch returned (the last value of each key in "
+                        "batch order, written before returning)",
+                    )
+            assert_quiet(
+                logs,
+                what=part.name,
+                calls=len(batches),
+                doing="writing healthy batches",
+            )
             check.close(part)
 
     planned(run)
@@ -459,27 +477,49 @@ def check_replay_changes_nothing(case: DynamicSinkCase[C]) -> None:
 def check_batch_is_all_or_nothing(case: DynamicSinkCase[C]) -> None:
     """A write the downstream refuses stores none of its rows, and raises.
 
-    Writes rows with a value the downstream refuses among them
-    (`SinkAdapter.refused`), in one client call: the write must raise, with
-    the downstream's error as its cause, and the store must hold what it
-    held before.
+    Under every plan, writes batches with a value the downstream refuses
+    (`SinkAdapter.refused`) late among them, each in one client call
+    (`batch_size` is the batch's size): a few rows, and sizes drawn from the
+    plan between `ATOMIC_SIZES`, larger than any chunk a client may commit
+    on its own. Each write must raise, with the downstream's error as its
+    cause, and the store must hold what it held before.
     """
     refused = case.adapter.refused()
     if refused is None:
         return
-    with _checking(case) as check:
-        options = Options(batch_size=10)
-        part = check.build(check.sink(options))
-        check.write(part, [("a", "a0"), ("b", "b0")])
-        before = check.stored()
-        batch = [("a", "a1"), ("c", "c0"), ("d", refused), ("b", "b1")]
-        error = error_of(partial(check.write, part, batch))
-        assert error is not None, "a refused value was written without an error"
-        assert error.__cause__ is not None, (
-            f"the refused write raised without its cause: {error!r}"
-        )
-        assert_table(check.stored(), before, "after a refused write")
-        check.close(part)
+
+    def run(plan: Plan) -> None:
+        rng = random.Random(f"{plan.seed}:all or nothing")
+        sizes = [4, *(rng.randint(low, high) for low, high in ATOMIC_SIZES)]
+        with _checking(case, plan) as check:
+            first = check.build(check.sink())
+            check.write(first, [("a", "a0"), ("b", "b0")])
+            check.close(first)
+            before = check.stored()
+            for size in sizes:
+                options = Options(batch_size=size)
+                part = check.build(check.sink(options))
+                batch = [("a", "a1"), ("b", "b1")]
+                batch += [(f"k{index}", f"v{index}") for index in range(size - 2)]
+                at = size - 1 - rng.randrange(max(1, size // 8))
+                key, _ = batch[at]
+                batch[at] = (key, refused)
+                error = error_of(partial(check.write, part, batch))
+                what = f"a batch of {size} rows, row {at + 1} refused,"
+                if isinstance(error, AssertionError):
+                    raise error
+                assert error is not None, f"{what} was written without an error"
+                assert error.__cause__ is not None, (
+                    f"{what} raised without its cause: {error!r}"
+                )
+                assert_table(
+                    check.stored(),
+                    before,
+                    f"after {what} (a client call stores all its rows or none)",
+                )
+                check.close(part)
+
+    planned(run)
 
 
 def _scenario(check: _Check[C]) -> None:
@@ -585,11 +625,16 @@ def check_client_timeout(case: DynamicSinkCase[C]) -> None:
     a `timedelta`, or in seconds: `.seconds` truncates it). A downstream call
     that never answers (`Plan.stall_at`) must fail the sink's call once the
     timeout is up, with a `TimeoutError` among its causes, and leave no
-    client open.
+    client open. Where the downstream has a lock to hold (`SinkAdapter.hold`):
+    a write waits for a lock held for `SHORT_HOLD` and succeeds; with a lock
+    held past the client timeout it fails within the budget's deadline,
+    raised with the backend's error as its cause (not rolled back and
+    returned), storing nothing.
     """
     with _checking(case) as check:
         _scenario(check)
         check.ledger.assert_timeout_passed(CLIENT_TIMEOUT, "every connect")
+    _check_held_lock(case)
     options = Options(client_timeout=STALL_TIMEOUT)
     if not case.adapter.misbehaves:
         return
@@ -610,6 +655,54 @@ def check_client_timeout(case: DynamicSinkCase[C]) -> None:
             "TimeoutError among its causes"
         )
         check.ledger.assert_all_closed("a stalled call")
+
+
+def _check_held_lock(case: DynamicSinkCase[C]) -> None:
+    """A writer waits for a lock held briefly, and gives up on one held too long."""
+    rows = [("a", "a0"), ("b", ""), ("c", "c0")]
+    with _checking(case) as check:
+        part = check.build(check.sink())
+        release = case.adapter.hold(check.downstream)
+        if release is None:
+            check.close(part)
+            return
+        releaser = release_later(release, SHORT_HOLD)
+        try:
+            error = error_of(partial(check.write, part, rows))
+        finally:
+            releaser.join()
+            release()
+        if isinstance(error, AssertionError):
+            raise error
+        assert error is None, (
+            f"a write failed while the downstream's lock was held for {SHORT_HOLD}, "
+            f"well within the client timeout ({CLIENT_TIMEOUT}): a writer must "
+            "wait for it (a lock or busy timeout in the wrong unit?):\n"
+            f"{describe_chain(error)}"
+        )
+        assert_table(check.stored(), dict(rows), "after a write that waited")
+        check.close(part)
+    with _checking(case) as check:
+        part = check.build(check.sink(Options(client_timeout=STALL_TIMEOUT)))
+        release = case.adapter.hold(check.downstream)
+        assert release is not None
+        try:
+            error = error_of(partial(check.write, part, rows))
+        finally:
+            release()
+        if check.caller.stuck:
+            msg = (
+                f"a write still waited for the downstream's lock after "
+                f"{case.budget.deadline}, with a client timeout of {STALL_TIMEOUT}: "
+                "a lock or busy timeout in the wrong unit, or none?"
+            )
+            raise AssertionError(msg) from error
+        what = (
+            f"the downstream's lock was held past the client timeout ({STALL_TIMEOUT})"
+        )
+        assert_backend_failure_surfaced(check, error, what)
+        assert_table(check.stored(), {}, "after a write that failed on a held lock")
+        check.close(part)
 
 
 def check_memory_is_flat(case: DynamicSinkCase[C]) -> int:

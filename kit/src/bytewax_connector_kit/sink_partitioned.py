@@ -51,6 +51,7 @@ from .common import (
     MEMORY_ITEMS,
     RECOVERY_STORE_PARTITIONS,
     SAMPLES,
+    SHORT_HOLD,
     STALL_TIMEOUT,
     STEP_ID,
     TIMEOUTS,
@@ -65,11 +66,13 @@ from .common import (
     Plan,
     SinkAdapter,
     accounted,
+    assert_backend_failure_surfaced,
     assert_logged,
     assert_memory_flat,
     assert_quiet,
     capture_logs,
     caused_by,
+    describe_chain,
     error_of,
     in_call,
     make_items,
@@ -78,6 +81,7 @@ from .common import (
     planned_fault,
     probe_code,
     recovery_store,
+    release_later,
     reproducible,
     resolve,
     run_cluster,
@@ -88,6 +92,9 @@ from .common import (
 C = TypeVar("C")
 S = TypeVar("S")
 T = TypeVar("T")
+
+ATOMIC_SIZES = ((150, 600), (1000, 3000))
+"""Ranges the all-or-nothing check draws batch sizes from, one from each."""
 
 Stored = Mapping[str, Sequence[str]]
 """What a partitioned downstream holds: the values of each partition, in order."""
@@ -272,8 +279,10 @@ def _checking(
             check.close_built()
             raise
         finally:
-            caller.close()
-            left = check.ledger.close_leftovers(case.adapter.close_client)
+            idle = caller.close()
+            left = (
+                check.ledger.close_leftovers(case.adapter.close_client) if idle else 0
+            )
             case.adapter.close(downstream)
         assert left == 0, f"{left} client(s) left open (the kit closed them)"
         check.ledger.assert_calls_inside("the check")
@@ -472,7 +481,8 @@ def check_writes_in_order_within_the_batch_bound(
     batch size. After each `write_batch` fewer than `batch_size` values
     wait; no client call stores more than `batch_size` values, nor takes
     more calls than its batches need; `snapshot()` writes all that waits; no
-    other partition is touched.
+    other partition is touched; nothing is logged at WARNING or above, and
+    not a record per batch.
     """
 
     def run(plan: Plan) -> None:
@@ -487,21 +497,31 @@ def check_writes_in_order_within_the_batch_bound(
                 watch = _CallWatch(check, name)
                 check.ledger.observe(watch)
                 chunks = _chunks(values, [1, size - 1, size + 1, 2 * size + 1, 2])
-                for chunk in chunks:
-                    calls = watch.calls
-                    check.write(part, chunk)
-                    written += chunk
-                    stored = list(check.stored()[name])
-                    assert stored == written[: len(stored)], (
-                        f"partition {name!r} holds {stored}, not a prefix of {written}"
-                    )
-                    waiting = len(written) - len(stored)
-                    assert waiting < size, (
-                        f"{waiting} values still wait after write_batch returned; at "
-                        f"most {size - 1} may (batch_size is {size})"
-                    )
-                    _assert_calls(case, watch.calls - calls, len(chunk) + size, size)
-                check.snapshot(part)
+                with capture_logs() as logs:
+                    for chunk in chunks:
+                        calls = watch.calls
+                        check.write(part, chunk)
+                        written += chunk
+                        stored = list(check.stored()[name])
+                        assert stored == written[: len(stored)], (
+                            f"partition {name!r} holds {stored}, not a prefix of "
+                            f"{written}"
+                        )
+                        waiting = len(written) - len(stored)
+                        assert waiting < size, (
+                            f"{waiting} values still wait after write_batch "
+                            f"returned; at most {size - 1} may (batch_size is {size})"
+                        )
+                        _assert_calls(
+                            case, watch.calls - calls, len(chunk) + size, size
+                        )
+                    check.snapshot(part)
+                assert_quiet(
+                    logs,
+                    what=f"partition {name!r}",
+                    calls=len(chunks) + 1,
+                    doing="writing healthy batches",
+                )
                 check.ledger.observe(None)
                 assert list(check.stored()[name]) == written, (
                     "snapshot() returned before every value was stored"
@@ -694,32 +714,50 @@ def _write_and_snapshot(check: _Check[C, S], part: _Part[S], values: list[str]) 
 def check_batch_is_all_or_nothing(case: PartitionedSinkCase[C, S]) -> None:
     """A write the downstream refuses stores none of its values, and raises.
 
-    Writes values with one the downstream refuses among them
-    (`SinkAdapter.refused`), in one client call: the write must raise, with
-    the downstream's error as its cause, and the partition must hold what it
-    held before.
+    Under every plan, writes batches with a value the downstream refuses
+    (`SinkAdapter.refused`) late among them, each in one client call
+    (`batch_size` is the batch's size): a few values, and sizes drawn from
+    the plan between `ATOMIC_SIZES`, larger than any chunk a client may
+    commit on its own. Each write must raise, with the downstream's error as
+    its cause, and the partition must hold what it held before.
     """
     refused = case.adapter.refused()
     if refused is None:
         return
-    with _checking(case) as check:
-        options = Options(batch_size=10)
-        sink = check.sink(options)
-        name = check.parts(sink)[0]
-        part = check.build(sink, name, None, options)
-        check.write(part, ["before 0", "before 1"])
-        check.snapshot(part)
-        check.write(part, ["ok 0", "ok 1", refused, "ok 2"])
-        error = error_of(partial(check.snapshot, part))
-        assert error is not None, "a refused value was written without an error"
-        assert error.__cause__ is not None, (
-            f"the refused write raised without its cause: {error!r}"
-        )
-        held = list(check.stored()[name])
-        assert held == ["before 0", "before 1"], (
-            f"a refused write stored part of its values: {held}"
-        )
-        check.close(part)
+
+    def run(plan: Plan) -> None:
+        rng = random.Random(f"{plan.seed}:all or nothing")
+        sizes = [4, *(rng.randint(low, high) for low, high in ATOMIC_SIZES)]
+        with _checking(case, plan) as check:
+            sink = check.sink()
+            name = check.parts(sink)[0]
+            part = check.build(sink, name, None)
+            before = ["before 0", "before 1"]
+            check.write(part, before)
+            state = check.snapshot(part)
+            check.close(part)
+            for size in sizes:
+                options = Options(batch_size=size)
+                part = check.build(check.sink(options), name, state, options)
+                values = [f"ok {index}" for index in range(size)]
+                at = size - 1 - rng.randrange(max(1, size // 8))
+                values[at] = refused
+                error = error_of(partial(_write_and_snapshot, check, part, values))
+                what = f"a batch of {size} values, value {at + 1} refused,"
+                if isinstance(error, AssertionError):
+                    raise error
+                assert error is not None, f"{what} was written without an error"
+                assert error.__cause__ is not None, (
+                    f"{what} raised without its cause: {error!r}"
+                )
+                held = list(check.stored()[name])
+                assert held == before, (
+                    f"{what} stored {len(held) - len(before)} of its values: a "
+                    f"client call stores all or none. Held: {held[:6]}..."
+                )
+                check.close(part)
+
+    planned(run)
 
 
 def _scenario(check: _Check[C, S]) -> None:
@@ -867,11 +905,16 @@ def check_client_timeout(case: PartitionedSinkCase[C, S]) -> None:
     a `timedelta`, or in seconds: `.seconds` truncates it). A downstream call
     that never answers (`Plan.stall_at`) must fail the sink's call once the
     timeout is up, with a `TimeoutError` among its causes, and leave no
-    client open.
+    client open. Where the downstream has a lock to hold (`SinkAdapter.hold`):
+    a write waits for a lock held for `SHORT_HOLD` and succeeds; with a lock
+    held past the client timeout it fails within the budget's deadline,
+    raised with the backend's error as its cause (not rolled back and
+    returned), storing nothing.
     """
     with _checking(case) as check:
         _scenario(check)
         check.ledger.assert_timeout_passed(CLIENT_TIMEOUT, "every connect")
+    _check_held_lock(case)
     options = Options(client_timeout=STALL_TIMEOUT, batch_size=1)
     if not case.adapter.misbehaves:
         return
@@ -893,6 +936,61 @@ def check_client_timeout(case: PartitionedSinkCase[C, S]) -> None:
             "TimeoutError among its causes"
         )
         check.ledger.assert_all_closed("a stalled call")
+
+
+def _check_held_lock(case: PartitionedSinkCase[C, S]) -> None:
+    """A writer waits for a lock held briefly, and gives up on one held too long."""
+    values = ["v0", "", "v2"]
+    with _checking(case) as check:
+        options = Options(batch_size=len(values))
+        sink = check.sink(options)
+        name = check.parts(sink)[0]
+        part = check.build(sink, name, None, options)
+        release = case.adapter.hold(check.downstream)
+        if release is None:
+            check.close(part)
+            return
+        releaser = release_later(release, SHORT_HOLD)
+        try:
+            error = error_of(partial(_write_and_snapshot, check, part, values))
+        finally:
+            releaser.join()
+            release()
+        if isinstance(error, AssertionError):
+            raise error
+        assert error is None, (
+            f"a write failed while the downstream's lock was held for {SHORT_HOLD}, "
+            f"well within the client timeout ({CLIENT_TIMEOUT}): a writer must "
+            "wait for it (a lock or busy timeout in the wrong unit?):\n"
+            f"{describe_chain(error)}"
+        )
+        assert list(check.stored()[name]) == values, "the write that waited is lost"
+        check.close(part)
+    with _checking(case) as check:
+        options = Options(batch_size=len(values), client_timeout=STALL_TIMEOUT)
+        sink = check.sink(options)
+        name = check.parts(sink)[0]
+        part = check.build(sink, name, None, options)
+        release = case.adapter.hold(check.downstream)
+        assert release is not None
+        try:
+            error = error_of(partial(_write_and_snapshot, check, part, values))
+        finally:
+            release()
+        if check.caller.stuck:
+            msg = (
+                f"a write still waited for the downstream's lock after "
+                f"{case.budget.deadline}, with a client timeout of {STALL_TIMEOUT}: "
+                "a lock or busy timeout in the wrong unit, or none?"
+            )
+            raise AssertionError(msg) from error
+        what = (
+            f"the downstream's lock was held past the client timeout ({STALL_TIMEOUT})"
+        )
+        assert_backend_failure_surfaced(check, error, what)
+        held = list(check.stored()[name])
+        assert held == [], f"a write that failed on a held lock stored {held}"
+        check.close(part)
 
 
 def check_memory_is_flat(case: PartitionedSinkCase[C, S]) -> int:
