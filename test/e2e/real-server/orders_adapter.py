@@ -89,6 +89,10 @@ class DemoAdapter(
         upstream.skip(partition, 2)
         return True
 
+    def remove(self, upstream: demo.DemoLog, partition: str) -> bool:
+        upstream.remove(partition)
+        return True
+
     def connect(self, upstream: demo.DemoLog) -> Connect:
         return connector.demo_connect(upstream)
 
@@ -173,6 +177,10 @@ class RedisAdapter(
         key = upstream.key(partition)
         entry_id = upstream.server.xadd(key, {connector.VALUE_FIELD: "gone"})
         upstream.server.xdel(key, entry_id)
+        return True
+
+    def remove(self, upstream: Streams, partition: str) -> bool:
+        upstream.server.delete(upstream.key(partition))
         return True
 
     def connect(self, upstream: Streams) -> Connect:

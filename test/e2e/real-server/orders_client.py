@@ -237,6 +237,11 @@ class RedisStreamsClient:
             for entry_id, fields in (entries or [])[:max_records]
         ]
         if not records:
+            # Redis reads a stream it does not have as empty: a misspelt or
+            # deleted partition would look idle forever.
+            if not self._connected().exists(self._prefix + partition):
+                msg = f"Redis has no stream {self._prefix + partition!r}"
+                raise KeyError(msg)
             return OrdersBatch([], position, at_end=True)
         at_end = len(entries or []) <= max_records
         return OrdersBatch(records, next_id(records[-1].offset), at_end)

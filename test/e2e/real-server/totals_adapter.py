@@ -12,7 +12,7 @@ server `TOTALS_URL` names, and deletes it afterwards.
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -79,6 +79,9 @@ class DemoAdapter(
 
     def refused(self) -> str:
         return f"refused {demo.REFUSED} value"
+
+    def hold(self, downstream: demo.DemoTable) -> Callable[[], None]:
+        return downstream.hold()
 
     def example(self) -> SinkExample[demo.DemoTable]:
         table = self.open(Plan(0))
