@@ -23,7 +23,11 @@ if (!uv) {
   console.error('uv is not on PATH (or set UV): `.ci/run` puts one in .cache/uv/bin');
   process.exit(1);
 }
-const python = process.env.BENCH_PYTHON ?? spawnSync('sh', ['-c', 'command -v python3.12 || command -v python3'], { encoding: 'utf8' }).stdout.trim();
+// The first of these that runs: a pyenv shim is on PATH even for a version pyenv has not activated.
+const python =
+  process.env.BENCH_PYTHON ??
+  ['python3.12', 'python3'].find((name) => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0) ??
+  'python3';
 const cli = path.join(root, 'dist', 'cli.js');
 const cache = path.join(root, '.cache', 'bench-kit');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bytewax-bench-kit-'));
