@@ -1217,13 +1217,55 @@ def assert_backend_failure_surfaced(
         )
 
 
-def release_later(release: Callable[[], None], after: timedelta) -> threading.Thread:
-    """Call `release` on a thread of the kit's own after `after`; return the thread."""
-    thread = threading.Timer(after.total_seconds(), release)
-    thread.name = f"{THREAD_PREFIX}-release"
-    thread.daemon = True
-    thread.start()
-    return thread
+def write_while_locked(
+    write: Callable[[], object],
+    release: Callable[[], None],
+    hold: timedelta | None,
+) -> BaseException | None:
+    """Run `write` while the downstream's lock is held; return what it raised.
+
+    The lock is let go after `hold` on a thread of the kit's own, or, with
+    `hold` None, only once the write has returned.
+    """
+    releaser = None
+    if hold is not None:
+        releaser = threading.Timer(hold.total_seconds(), release)
+        releaser.name = f"{THREAD_PREFIX}-release"
+        releaser.daemon = True
+        releaser.start()
+    try:
+        return error_of(write)
+    finally:
+        if releaser is not None:
+            releaser.join()
+        release()
+
+
+def assert_waited_for_lock(error: BaseException | None) -> None:
+    """A write under a lock held for `SHORT_HOLD` waited for it and succeeded."""
+    if isinstance(error, AssertionError):
+        raise error
+    assert error is None, (
+        f"a write failed while the downstream's lock was held for {SHORT_HOLD}, "
+        f"well within the client timeout ({CLIENT_TIMEOUT}): a writer must "
+        "wait for it (a lock or busy timeout in the wrong unit?):\n"
+        f"{describe_chain(error)}"
+    )
+
+
+def assert_gave_up_on_lock(
+    harness: Harness, error: BaseException | None, client_timeout: timedelta
+) -> None:
+    """A write under a lock held past `client_timeout` failed in time, surfaced."""
+    if harness.caller.stuck:
+        msg = (
+            "a write still waited for the downstream's lock past the kit's "
+            f"deadline, with a client timeout of {client_timeout}: a lock or busy "
+            "timeout in the wrong unit, or none?"
+        )
+        raise AssertionError(msg) from error
+    what = f"the downstream's lock was held past the client timeout ({client_timeout})"
+    assert_backend_failure_surfaced(harness, error, what)
 
 
 def planned_fault(error: BaseException | None, what: str) -> BaseException:

@@ -62,13 +62,13 @@ from .common import (
     Plan,
     SinkAdapter,
     accounted,
-    assert_backend_failure_surfaced,
+    assert_gave_up_on_lock,
     assert_logged,
     assert_memory_flat,
     assert_quiet,
+    assert_waited_for_lock,
     capture_logs,
     caused_by,
-    describe_chain,
     error_of,
     in_call,
     make_items,
@@ -76,11 +76,11 @@ from .common import (
     planned,
     planned_fault,
     recovery_store,
-    release_later,
     reproducible,
     run_cluster,
     run_with_fault,
     run_write_flow,
+    write_while_locked,
 )
 
 C = TypeVar("C")
@@ -666,41 +666,16 @@ def _check_held_lock(case: DynamicSinkCase[C]) -> None:
         if release is None:
             check.close(part)
             return
-        releaser = release_later(release, SHORT_HOLD)
-        try:
-            error = error_of(partial(check.write, part, rows))
-        finally:
-            releaser.join()
-            release()
-        if isinstance(error, AssertionError):
-            raise error
-        assert error is None, (
-            f"a write failed while the downstream's lock was held for {SHORT_HOLD}, "
-            f"well within the client timeout ({CLIENT_TIMEOUT}): a writer must "
-            "wait for it (a lock or busy timeout in the wrong unit?):\n"
-            f"{describe_chain(error)}"
-        )
+        write = partial(check.write, part, rows)
+        assert_waited_for_lock(write_while_locked(write, release, SHORT_HOLD))
         assert_table(check.stored(), dict(rows), "after a write that waited")
         check.close(part)
     with _checking(case) as check:
         part = check.build(check.sink(Options(client_timeout=STALL_TIMEOUT)))
         release = case.adapter.hold(check.downstream)
         assert release is not None
-        try:
-            error = error_of(partial(check.write, part, rows))
-        finally:
-            release()
-        if check.caller.stuck:
-            msg = (
-                f"a write still waited for the downstream's lock after "
-                f"{case.budget.deadline}, with a client timeout of {STALL_TIMEOUT}: "
-                "a lock or busy timeout in the wrong unit, or none?"
-            )
-            raise AssertionError(msg) from error
-        what = (
-            f"the downstream's lock was held past the client timeout ({STALL_TIMEOUT})"
-        )
-        assert_backend_failure_surfaced(check, error, what)
+        error = write_while_locked(partial(check.write, part, rows), release, None)
+        assert_gave_up_on_lock(check, error, STALL_TIMEOUT)
         assert_table(check.stored(), {}, "after a write that failed on a held lock")
         check.close(part)
 

@@ -66,13 +66,13 @@ from .common import (
     Plan,
     SinkAdapter,
     accounted,
-    assert_backend_failure_surfaced,
+    assert_gave_up_on_lock,
     assert_logged,
     assert_memory_flat,
     assert_quiet,
+    assert_waited_for_lock,
     capture_logs,
     caused_by,
-    describe_chain,
     error_of,
     in_call,
     make_items,
@@ -81,12 +81,12 @@ from .common import (
     planned_fault,
     probe_code,
     recovery_store,
-    release_later,
     reproducible,
     resolve,
     run_cluster,
     run_with_fault,
     run_write_flow,
+    write_while_locked,
 )
 
 C = TypeVar("C")
@@ -950,20 +950,8 @@ def _check_held_lock(case: PartitionedSinkCase[C, S]) -> None:
         if release is None:
             check.close(part)
             return
-        releaser = release_later(release, SHORT_HOLD)
-        try:
-            error = error_of(partial(_write_and_snapshot, check, part, values))
-        finally:
-            releaser.join()
-            release()
-        if isinstance(error, AssertionError):
-            raise error
-        assert error is None, (
-            f"a write failed while the downstream's lock was held for {SHORT_HOLD}, "
-            f"well within the client timeout ({CLIENT_TIMEOUT}): a writer must "
-            "wait for it (a lock or busy timeout in the wrong unit?):\n"
-            f"{describe_chain(error)}"
-        )
+        write = partial(_write_and_snapshot, check, part, values)
+        assert_waited_for_lock(write_while_locked(write, release, SHORT_HOLD))
         assert list(check.stored()[name]) == values, "the write that waited is lost"
         check.close(part)
     with _checking(case) as check:
@@ -973,21 +961,10 @@ def _check_held_lock(case: PartitionedSinkCase[C, S]) -> None:
         part = check.build(sink, name, None, options)
         release = case.adapter.hold(check.downstream)
         assert release is not None
-        try:
-            error = error_of(partial(_write_and_snapshot, check, part, values))
-        finally:
-            release()
-        if check.caller.stuck:
-            msg = (
-                f"a write still waited for the downstream's lock after "
-                f"{case.budget.deadline}, with a client timeout of {STALL_TIMEOUT}: "
-                "a lock or busy timeout in the wrong unit, or none?"
-            )
-            raise AssertionError(msg) from error
-        what = (
-            f"the downstream's lock was held past the client timeout ({STALL_TIMEOUT})"
+        write = partial(_write_and_snapshot, check, part, values)
+        assert_gave_up_on_lock(
+            check, write_while_locked(write, release, None), STALL_TIMEOUT
         )
-        assert_backend_failure_surfaced(check, error, what)
         held = list(check.stored()[name])
         assert held == [], f"a write that failed on a held lock stored {held}"
         check.close(part)
