@@ -1,8 +1,11 @@
 """The kit's own machinery, checked without a connector."""
 
 import asyncio
+import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +28,7 @@ from bytewax_connector_kit.common import (
     assert_raised_from,
     capture_logs,
     caused_by,
+    hash_seeds_for,
     in_call,
     lower_quartile,
     plan_for,
@@ -181,6 +185,47 @@ def test_a_stuck_call_keeps_its_clients_open_until_it_returns() -> None:
         waiter.call("a write on a held lock", lambda: lock.wait(30))
     lock.set()  # the check lets go of the lock: the call returns
     assert waiter.close() is True
+
+
+def _orders_under(names: list[str], seeds: tuple[str, ...]) -> list[list[list[str]]]:
+    code = (
+        "import json, sys; names = json.loads(sys.argv[1]); "
+        "print(json.dumps([list(set(names)), sorted(names, key=hash)]))"
+    )
+    return [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", code, json.dumps(names)],
+                env={**os.environ, "PYTHONHASHSEED": seed},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for seed in seeds
+    ]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["part-0", "part-1", "part-2"], ["a", "b", "c", "d"], ["eu", "us", "ap"]],
+)
+def test_cluster_hash_seeds_put_the_names_in_other_orders(names: list[str]) -> None:
+    seeds = hash_seeds_for(names, 2)
+    first, second = _orders_under(names, seeds)
+    here = [list(set(names)), sorted(names, key=hash)]
+    for kind, (a, b, mine) in enumerate(zip(first, second, here, strict=True)):
+        assert mine not in (a, b), f"a process orders like this one ({kind=})"
+        assert a != b, f"two processes order alike ({kind=})"
+
+
+def test_cluster_hash_seeds_of_two_names_differ_from_here() -> None:
+    names = ["x", "y"]
+    seeds = hash_seeds_for(names, 3)
+    assert len(seeds) == 3
+    (orders,) = _orders_under(names, seeds[:1])
+    assert orders != [list(set(names)), sorted(names, key=hash)]
+    assert hash_seeds_for(["only"], 2) == ("1", "2")
 
 
 # --- Logs -------------------------------------------------------------------

@@ -118,6 +118,7 @@ const LEDGER: SinkMutant[] = [
   { name: 'partitioned: part_fn uses hash() (salted per process)', class: 'determinism', slice: 'ledger', file: 'module', edits: [[PART_FN, 'return hash(item_key) & 0x7FFFFFFF']] },
   { name: 'partitioned: part_fn uses id() (unstable from call to call)', class: 'determinism', slice: 'ledger', file: 'module', edits: [[PART_FN, 'return id(item_key)']] },
   { name: 'partitioned: list_parts through a set', class: 'determinism', slice: 'ledger', file: 'module', edits: [['            return sorted(client.partitions())', '            return list(set(client.partitions()))']] },
+  { name: 'partitioned: list_parts ordered by hash()', class: 'determinism', slice: 'ledger', file: 'module', edits: [['            return sorted(client.partitions())', '            return sorted(client.partitions(), key=hash)']] },
   // Class 7: units and settings.
   { name: 'partitioned: client timeout converted with .seconds', class: 'units', slice: 'ledger', file: 'module', edits: [['client = self._connect(timeout=self._client_timeout)', 'client = self._connect(timeout=timedelta(seconds=self._client_timeout.seconds))']] },
   { name: 'partitioned: client timeout not passed on (a fixed 10 s)', class: 'units', slice: 'ledger', file: 'module', edits: [['client = self._connect(timeout=self._client_timeout)', 'client = self._connect(timeout=timedelta(seconds=10))']] },

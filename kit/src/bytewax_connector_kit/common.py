@@ -2125,6 +2125,62 @@ CLUSTER_HASH_SEEDS = ("1", "2", "3", "4")
 """`PYTHONHASHSEED` of each process of a cluster: different in every one, so
 an order or a routing drawn from `hash()` of a string differs between them."""
 
+_HASH_ORDERS = (
+    "import json, sys\n"
+    "names = json.loads(sys.argv[1])\n"
+    "print(json.dumps([list(set(names)), sorted(names, key=hash)]))\n"
+)
+
+
+def _hash_orders(names: Sequence[str], seed: str | None) -> list[list[str]]:
+    """The orders of `names` as a set and sorted by `hash()`, under a hash seed.
+
+    With `seed` None, in this process.
+    """
+    if seed is None:
+        return [list(set(names)), sorted(names, key=hash)]
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", _HASH_ORDERS, json.dumps(list(names))],
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return cast(list[list[str]], json.loads(done.stdout))
+
+
+def hash_seeds_for(names: Sequence[str], count: int) -> tuple[str, ...]:
+    """`count` values of `PYTHONHASHSEED` under which `names` hash apart.
+
+    A few names can come out in one order under two seeds (three names do,
+    as a set, under seeds 1 and 2), and then an order drawn from `hash()`
+    passes a check across processes by chance. Under the seeds returned, a
+    set of `names` and `names` sorted by `hash()` come out in an order this
+    process does not have, and, as far as the names allow that many orders,
+    one no other seed returned has. With a single name, `CLUSTER_HASH_SEEDS`.
+    """
+    if len(set(names)) < 2:
+        return CLUSTER_HASH_SEEDS[:count]
+    here = _hash_orders(names, None)
+    seen = [here]
+    seeds: list[str] = []
+    others: list[str] = []
+    for number in range(1, 129):
+        if len(seeds) == count:
+            break
+        seed = str(number)
+        orders = _hash_orders(names, seed)
+        if all(a != b for known in seen for a, b in zip(orders, known, strict=True)):
+            seen.append(orders)
+            seeds.append(seed)
+        elif all(a != b for a, b in zip(orders, here, strict=True)):
+            others.append(seed)
+    # Two names have two orders: the other seeds differ from here at least.
+    seeds += (others + list(CLUSTER_HASH_SEEDS))[: count - len(seeds)]
+    return tuple(seeds)
+
+
 PORT_TAKEN = re.compile(r"Address already in use|AddrInUse|os error 98", re.IGNORECASE)
 
 
@@ -2146,17 +2202,18 @@ def run_cluster(
     probe: str | None = None,
     args: Sequence[str] = (),
     attempts: int = 3,
+    hash_seeds: Sequence[str] = CLUSTER_HASH_SEEDS,
 ) -> ClusterRun:
     """Run `python -m bytewax.run <target>` as a cluster of processes on free ports.
 
     Each process has one worker, its own `-i`, the addresses of all, and its
-    own `PYTHONHASHSEED` (see `CLUSTER_HASH_SEEDS`); `args` go to every
+    own `PYTHONHASHSEED` (from `hash_seeds`, see `hash_seeds_for`); `args` go to every
     process (such as `-r DIR` for recovery). The ports were free
     when picked: if another program takes one first, the cluster is stopped
     and started again on new ports. Every process must exit with 0 within
     `budget.process`.
     """
-    assert processes <= len(CLUSTER_HASH_SEEDS)
+    assert processes <= len(hash_seeds)
     for attempt in range(attempts):
         ports = free_ports(processes)
         addresses = ";".join(f"127.0.0.1:{port}" for port in ports)
@@ -2177,7 +2234,7 @@ def run_cluster(
                     root,
                     {
                         **(env or {}),
-                        "PYTHONHASHSEED": CLUSTER_HASH_SEEDS[index],
+                        "PYTHONHASHSEED": hash_seeds[index],
                         "BYTEWAX_KIT_PROBE": probe or "",
                         "BYTEWAX_KIT_PROBE_OUT": str(outs[index]),
                     },

@@ -74,6 +74,7 @@ from .common import (
     capture_logs,
     caused_by,
     error_of,
+    hash_seeds_for,
     in_call,
     make_items,
     plan_for,
@@ -1118,6 +1119,12 @@ def check_example_cluster(case: PartitionedSinkCase[C, S], processes: int = 2) -
             {f"{key}#{i}" for key in _keys(make_items(check.plan)) for i in range(4)}
         )
         try:
+            here = check.sink(downstream=example.downstream)
+            parts = check.parts(here)
+            wanted = {
+                "list_parts": parts,
+                "part_fn": [check.part_fns(here, [key])[key] for key in keys],
+            }
             run = run_cluster(
                 case.root,
                 f"{case.example}:flow",
@@ -1125,12 +1132,8 @@ def check_example_cluster(case: PartitionedSinkCase[C, S], processes: int = 2) -
                 processes=processes,
                 env=example.env,
                 probe=probe_code(probe_routing, case.example, keys),
+                hash_seeds=hash_seeds_for(parts, processes),
             )
-            here = check.sink(downstream=example.downstream)
-            wanted = {
-                "list_parts": check.parts(here),
-                "part_fn": [check.part_fns(here, [key])[key] for key in keys],
-            }
             for index, there in enumerate(run.probes):
                 assert there == json.loads(json.dumps(wanted)), (
                     f"process {index} (another PYTHONHASHSEED) routes otherwise: "
