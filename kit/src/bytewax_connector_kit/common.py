@@ -1217,6 +1217,30 @@ def assert_backend_failure_surfaced(
         )
 
 
+ATOMIC_SIZES = ((150, 600), (1000, 3000))
+"""Ranges the all-or-nothing checks draw batch sizes from, one from each."""
+
+
+def refused_batches(plan: Plan) -> list[tuple[int, int]]:
+    """The batches of the all-or-nothing checks: `(size, index of the refused value)`.
+
+    A batch of 4, then one of a size drawn under `plan` from each range of
+    `ATOMIC_SIZES`, larger than any chunk a client may commit on its own;
+    the refused value sits late in each, in its last eighth.
+    """
+    rng = random.Random(f"{plan.seed}:all or nothing")
+    sizes = [4, *(rng.randint(low, high) for low, high in ATOMIC_SIZES)]
+    return [(size, size - 1 - rng.randrange(max(1, size // 8))) for size in sizes]
+
+
+def assert_refused(error: BaseException | None, what: str) -> None:
+    """A write holding a value the downstream refuses raised, with a cause."""
+    if isinstance(error, AssertionError):
+        raise error
+    assert error is not None, f"{what} was written without an error"
+    assert error.__cause__ is not None, f"{what} raised without its cause: {error!r}"
+
+
 def write_while_locked(
     write: Callable[[], object],
     release: Callable[[], None],

@@ -66,6 +66,7 @@ from .common import (
     assert_logged,
     assert_memory_flat,
     assert_quiet,
+    assert_refused,
     assert_waited_for_lock,
     capture_logs,
     caused_by,
@@ -76,6 +77,7 @@ from .common import (
     planned,
     planned_fault,
     recovery_store,
+    refused_batches,
     reproducible,
     run_cluster,
     run_with_fault,
@@ -84,9 +86,6 @@ from .common import (
 )
 
 C = TypeVar("C")
-
-ATOMIC_SIZES = ((150, 600), (1000, 3000))
-"""Ranges the all-or-nothing check draws batch sizes from, one from each."""
 
 Stored = Sequence[Item]
 """What a keyed downstream holds: every row stored, as `(key, value)`."""
@@ -489,29 +488,21 @@ def check_batch_is_all_or_nothing(case: DynamicSinkCase[C]) -> None:
         return
 
     def run(plan: Plan) -> None:
-        rng = random.Random(f"{plan.seed}:all or nothing")
-        sizes = [4, *(rng.randint(low, high) for low, high in ATOMIC_SIZES)]
         with _checking(case, plan) as check:
             first = check.build(check.sink())
             check.write(first, [("a", "a0"), ("b", "b0")])
             check.close(first)
             before = check.stored()
-            for size in sizes:
+            for size, at in refused_batches(plan):
                 options = Options(batch_size=size)
                 part = check.build(check.sink(options))
                 batch = [("a", "a1"), ("b", "b1")]
                 batch += [(f"k{index}", f"v{index}") for index in range(size - 2)]
-                at = size - 1 - rng.randrange(max(1, size // 8))
                 key, _ = batch[at]
                 batch[at] = (key, refused)
                 error = error_of(partial(check.write, part, batch))
                 what = f"a batch of {size} rows, row {at + 1} refused,"
-                if isinstance(error, AssertionError):
-                    raise error
-                assert error is not None, f"{what} was written without an error"
-                assert error.__cause__ is not None, (
-                    f"{what} raised without its cause: {error!r}"
-                )
+                assert_refused(error, what)
                 assert_table(
                     check.stored(),
                     before,

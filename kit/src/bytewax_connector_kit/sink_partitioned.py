@@ -70,6 +70,7 @@ from .common import (
     assert_logged,
     assert_memory_flat,
     assert_quiet,
+    assert_refused,
     assert_waited_for_lock,
     capture_logs,
     caused_by,
@@ -82,6 +83,7 @@ from .common import (
     planned_fault,
     probe_code,
     recovery_store,
+    refused_batches,
     reproducible,
     resolve,
     run_cluster,
@@ -93,9 +95,6 @@ from .common import (
 C = TypeVar("C")
 S = TypeVar("S")
 T = TypeVar("T")
-
-ATOMIC_SIZES = ((150, 600), (1000, 3000))
-"""Ranges the all-or-nothing check draws batch sizes from, one from each."""
 
 Stored = Mapping[str, Sequence[str]]
 """What a partitioned downstream holds: the values of each partition, in order."""
@@ -727,8 +726,6 @@ def check_batch_is_all_or_nothing(case: PartitionedSinkCase[C, S]) -> None:
         return
 
     def run(plan: Plan) -> None:
-        rng = random.Random(f"{plan.seed}:all or nothing")
-        sizes = [4, *(rng.randint(low, high) for low, high in ATOMIC_SIZES)]
         with _checking(case, plan) as check:
             sink = check.sink()
             name = check.parts(sink)[0]
@@ -737,20 +734,14 @@ def check_batch_is_all_or_nothing(case: PartitionedSinkCase[C, S]) -> None:
             check.write(part, before)
             state = check.snapshot(part)
             check.close(part)
-            for size in sizes:
+            for size, at in refused_batches(plan):
                 options = Options(batch_size=size)
                 part = check.build(check.sink(options), name, state, options)
                 values = [f"ok {index}" for index in range(size)]
-                at = size - 1 - rng.randrange(max(1, size // 8))
                 values[at] = refused
                 error = error_of(partial(_write_and_snapshot, check, part, values))
                 what = f"a batch of {size} values, value {at + 1} refused,"
-                if isinstance(error, AssertionError):
-                    raise error
-                assert error is not None, f"{what} was written without an error"
-                assert error.__cause__ is not None, (
-                    f"{what} raised without its cause: {error!r}"
-                )
+                assert_refused(error, what)
                 held = list(check.stored()[name])
                 assert held == before, (
                     f"{what} stored {len(held) - len(before)} of its values: a "
