@@ -1676,6 +1676,43 @@ def wait_until(moment: datetime | None, cap: timedelta) -> None:
         time.sleep(min(delay, cap.total_seconds()))
 
 
+def first_error(
+    next_batch: Callable[[], object], next_awake: Callable[[], datetime | None]
+) -> BaseException | None:
+    """Call `next_batch` up to `SAMPLES` times as the runtime does; return its error."""
+    for _ in range(SAMPLES):
+        try:
+            next_batch()
+        except Exception as error:  # StopIteration included
+            return error
+        wait_until(next_awake(), HAND_POLL)
+    return None
+
+
+def assert_missing_fails(
+    error: BaseException | None, what: str, names: Sequence[str]
+) -> None:
+    """A source asked for what the upstream lacks raised, naming `names`.
+
+    Reading nothing, or ending as if empty, hides a misspelt or deleted
+    partition or shard for good.
+    """
+    if isinstance(error, AssertionError):
+        raise error
+    assert error is not None, (
+        f"{what} read nothing for {SAMPLES} calls and raised nothing: a source "
+        "asked for what does not exist must fail, not read nothing silently"
+    )
+    assert not isinstance(error, StopIteration), (
+        f"{what} ended as if it were empty: a source asked for what does not "
+        "exist must fail, not end silently"
+    )
+    for name in names:
+        assert name in str(error), (
+            f"{what} failed with an error that does not name {name!r}: {error!r}"
+        )
+
+
 # --- Assertions -------------------------------------------------------------
 
 

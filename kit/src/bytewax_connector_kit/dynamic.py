@@ -64,6 +64,7 @@ from .common import (
     assert_each_once_in_order,
     assert_logged,
     assert_memory_flat,
+    assert_missing_fails,
     assert_poll_rate,
     assert_printed_once_in_order,
     assert_quiet,
@@ -72,6 +73,7 @@ from .common import (
     caused_by,
     collect,
     error_of,
+    first_error,
     forbid_sleep_in_calls,
     in_call,
     locate,
@@ -84,7 +86,6 @@ from .common import (
     resolve,
     run_cluster,
     wait_for,
-    wait_until,
 )
 
 X = TypeVar("X")
@@ -784,29 +785,12 @@ def _check_removed_shard(case: DynamicCase[X, C]) -> None:
         if not case.adapter.remove(check.upstream, shard):
             check.close(part)
             return
-        error: BaseException | None = None
-        for _ in range(SAMPLES):
-            try:
-                check.next_batch(part)
-            except Exception as raised:  # StopIteration included
-                error = raised
-                break
-            wait_until(check.next_awake(part), HAND_POLL)
+        error = first_error(
+            partial(check.next_batch, part), partial(check.next_awake, part)
+        )
         error_of(partial(check.close, part))
-        if isinstance(error, AssertionError):
-            raise error
         what = f"{part.name}, reading shard {shard!r} after it was deleted,"
-        assert error is not None, (
-            f"{what} read nothing for {SAMPLES} calls and raised nothing: a source "
-            "asked for what does not exist must fail, not read nothing silently"
-        )
-        assert not isinstance(error, StopIteration), (
-            f"{what} ended as if the upstream had ended: it must fail"
-        )
-        for name in (STEP_ID, "worker 0"):
-            assert name in str(error), (
-                f"{what} failed with an error that does not name {name!r}: {error!r}"
-            )
+        assert_missing_fails(error, what, (STEP_ID, "worker 0"))
         check.assert_released("reading a deleted shard")
 
 

@@ -75,6 +75,7 @@ from .common import (
     assert_each_once_in_order,
     assert_logged,
     assert_memory_flat,
+    assert_missing_fails,
     assert_poll_rate,
     assert_printed_once_in_order,
     assert_quiet,
@@ -83,6 +84,7 @@ from .common import (
     caused_by,
     collect,
     error_of,
+    first_error,
     forbid_sleep_in_calls,
     in_call,
     locate,
@@ -96,7 +98,6 @@ from .common import (
     resolve,
     run_cluster,
     wait_for,
-    wait_until,
 )
 
 X = TypeVar("X")
@@ -599,14 +600,21 @@ def _check_missing(check: _Check[X, S, C]) -> None:
     ]
     for how, options, resume in variants:
         error = _read_missing(check, check.source(options), missing, resume, options)
-        _assert_loud(error, f"partition {missing!r}, which the upstream lacks, {how},")
+        assert_missing_fails(
+            error,
+            f"partition {missing!r}, which the upstream lacks, {how},",
+            (STEP_ID,),
+        )
     name = next((n for n, records in seeded.items() if records), names[0])
     options = Options(batch_size=100)
     part = check.build(check.source(options), name, None, options)
     check.read(part, len(seeded[name]))
     if check.adapter.remove(check.upstream, name):
-        error = _fails_soon(check, part)
-        _assert_loud(error, f"partition {name!r}, deleted while it was read,")
+        error = first_error(
+            partial(check.next_batch, part), partial(check.next_awake, part)
+        )
+        what = f"partition {name!r}, deleted while it was read,"
+        assert_missing_fails(error, what, (STEP_ID,))
     error_of(partial(check.close, part))
     check.assert_released("reading partitions the upstream lacks")
 
@@ -624,36 +632,11 @@ def _read_missing(
     except Exception as error:  # what a build that fails raises is up to it
         return error
     try:
-        return _fails_soon(check, part)
+        return first_error(
+            partial(check.next_batch, part), partial(check.next_awake, part)
+        )
     finally:
         error_of(partial(check.close, part))
-
-
-def _fails_soon(check: _Check[X, S, C], part: _Part[X, S]) -> BaseException | None:
-    """Call `next_batch` up to `SAMPLES` times as the runtime does; return its error."""
-    for _ in range(SAMPLES):
-        try:
-            check.next_batch(part)
-        except Exception as error:  # StopIteration included
-            return error
-        wait_until(check.next_awake(part), HAND_POLL)
-    return None
-
-
-def _assert_loud(error: BaseException | None, what: str) -> None:
-    if isinstance(error, AssertionError):
-        raise error
-    assert error is not None, (
-        f"{what} read nothing for {SAMPLES} calls and raised nothing: a source "
-        "asked for what does not exist must fail, not read nothing silently"
-    )
-    assert not isinstance(error, StopIteration), (
-        f"{what} ended as if it were empty: a source asked for what does not "
-        "exist must fail, not end silently"
-    )
-    assert STEP_ID in str(error), (
-        f"{what} failed with an error that names neither step nor partition: {error!r}"
-    )
 
 
 def check_reads_each_partition_in_order(case: PartitionedCase[X, S, C]) -> None:
